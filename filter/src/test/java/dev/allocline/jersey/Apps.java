@@ -1,0 +1,24 @@
+package dev.allocline.jersey;
+
+import dev.allocline.testing.LineCollector;
+import org.glassfish.jersey.server.ResourceConfig;
+
+/** Builds test applications with the Feature sending lines to a collector. */
+final class Apps {
+
+    private Apps() {
+    }
+
+    static ResourceConfig withFeature(LineCollector lines, Object... components) {
+        ResourceConfig rc = new ResourceConfig();
+        rc.register(AllocLineFeature.builder().log4j(false).sink(lines).build());
+        for (Object c : components) {
+            if (c instanceof Class) {
+                rc.register((Class<?>) c);
+            } else {
+                rc.register(c);
+            }
+        }
+        return rc;
+    }
+}
