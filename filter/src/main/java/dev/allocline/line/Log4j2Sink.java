@@ -77,6 +77,16 @@ public final class Log4j2Sink implements CanonicalLineSink {
         }
 
         @Override
+        public void formatTo(StringBuilder buffer) {
+            buffer.append(getFormattedMessage());
+        }
+
+        @Override
+        public void formatTo(String[] formats, StringBuilder buffer) {
+            buffer.append(getFormattedMessage(formats));
+        }
+
+        @Override
         public String toString() {
             return getFormattedMessage();
         }

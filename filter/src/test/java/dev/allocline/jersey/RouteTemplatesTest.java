@@ -1,0 +1,99 @@
+package dev.allocline.jersey;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.allocline.testing.InProcess;
+import dev.allocline.testing.LineCollector;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The route is the matched template: low cardinality, regexes stripped, slashes normalised. */
+class RouteTemplatesTest {
+
+    @Path("/clusters/{cluster_id}")
+    public static final class Clusters {
+        @GET
+        @Path("databases")
+        public String databases(@PathParam("cluster_id") String id) {
+            return "dbs";
+        }
+
+        @GET
+        @Path("nodes/{node: [0-9]+}")
+        public String node(@PathParam("node") int node) {
+            return "node";
+        }
+
+        @Path("tables/{table}")
+        public Table table(@PathParam("table") String table) {
+            return new Table();
+        }
+    }
+
+    /** A sub-resource reached through a locator. */
+    public static final class Table {
+        @GET
+        @Path("rows/{row: [a-f]{2}[0-9]*}")
+        public String row() {
+            return "row";
+        }
+
+        @GET
+        public String self() {
+            return "table";
+        }
+    }
+
+    @Path("/slashes/")
+    public static final class Slashes {
+        @GET
+        @Path("/many/")
+        public String get() {
+            return "slashes";
+        }
+    }
+
+    static final LineCollector LINES = new LineCollector();
+    static InProcess app;
+
+    @BeforeAll
+    static void start() {
+        app = new InProcess(Apps.withFeature(LINES, Clusters.class, Slashes.class));
+    }
+
+    private static String routeOf(String path) {
+        LINES.drain(java.time.Duration.ZERO);
+        assertEquals(200, app.send("GET", path), path);
+        return LINES.next().httpRoute();
+    }
+
+    @Test
+    void nestedResourceTemplatesAreJoined() {
+        assertEquals("/clusters/{cluster_id}/databases", routeOf("/clusters/c-17/databases"));
+    }
+
+    @Test
+    void regexSuffixesAreStripped() {
+        assertEquals("/clusters/{cluster_id}/nodes/{node}", routeOf("/clusters/c-1/nodes/42"));
+    }
+
+    @Test
+    void subResourceLocatorsAreJoined() {
+        assertEquals("/clusters/{cluster_id}/tables/{table}/rows/{row}", routeOf("/clusters/c/tables/t/rows/ab12"));
+        assertEquals("/clusters/{cluster_id}/tables/{table}", routeOf("/clusters/c/tables/t"));
+    }
+
+    @Test
+    void duplicateSlashesCollapse() {
+        assertEquals("/slashes/many", routeOf("/slashes/many"));
+    }
+
+    @Test
+    void normaliseHandlesBracesInsideRegexes() {
+        assertEquals("/a/{id}/b", RouteTemplates.normalise("//a/{ id : [0-9]{3}\\}? }//b/"));
+        assertEquals("/", RouteTemplates.normalise("//"));
+    }
+}

@@ -1,0 +1,150 @@
+package dev.allocline.line;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** No value can break the line, add a key or hide a character. */
+class LogfmtTest {
+
+    /** A minimal logfmt parser: what a log pipeline would do with the line. */
+    static Map<String, String> parse(String line) {
+        Map<String, String> out = new LinkedHashMap<>();
+        int i = line.indexOf(' ');
+        if (i < 0) {
+            return out;
+        }
+        i++;
+        while (i < line.length()) {
+            int eq = line.indexOf('=', i);
+            if (eq < 0) {
+                throw new AssertionError("pair without = at " + i + " in " + line);
+            }
+            String key = line.substring(i, eq);
+            int j = eq + 1;
+            StringBuilder v = new StringBuilder();
+            if (j < line.length() && line.charAt(j) == '"') {
+                j++;
+                while (line.charAt(j) != '"') {
+                    if (line.charAt(j) == '\\') {
+                        j++;
+                        char e = line.charAt(j);
+                        if (e == 'u') {
+                            v.append((char) Integer.parseInt(line.substring(j + 1, j + 5), 16));
+                            j += 4;
+                        } else {
+                            v.append(e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e);
+                        }
+                    } else {
+                        v.append(line.charAt(j));
+                    }
+                    j++;
+                }
+                j++;
+            } else {
+                while (j < line.length() && line.charAt(j) != ' ') {
+                    v.append(line.charAt(j++));
+                }
+            }
+            if (out.put(key, v.toString()) != null) {
+                throw new AssertionError("duplicate key " + key + " in " + line);
+            }
+            i = j + 1;
+        }
+        return out;
+    }
+
+    static CanonicalLine lineWith(String method, String path) {
+        return new CanonicalLine("0123456789abcdef0123456789abcdef", method, path, "/r/{id}", 200, true,
+                Duration.ofNanos(12_345_678), 4096, Optional.empty(), 1, 8192, Duration.ofNanos(321), Optional.empty());
+    }
+
+    @Test
+    void plainValuesAreBare() {
+        String text = CanonicalLineFormat.logfmt(lineWith("GET", "/r/42"));
+        assertEquals("canonical_api_line request_id=0123456789abcdef0123456789abcdef http_method=GET http_path=/r/42"
+                + " http_route=/r/{id} status=200 response_written=true duration=12.345ms alloc_bytes=4096"
+                + " alloc_threads=1 total_alloc_delta=8192 alloc_read_duration=321ns", text);
+    }
+
+    @Test
+    void injectedPairsStayInsideOneValue() {
+        String evil = "/x status=500 alloc_bytes=0 \"request_id=forged\"";
+        Map<String, String> m = parse(CanonicalLineFormat.logfmt(lineWith("GET", evil)));
+        assertEquals(evil, m.get("http_path"));
+        assertEquals("200", m.get("status"));
+        assertEquals("4096", m.get("alloc_bytes"));
+    }
+
+    @Test
+    void lineBreaksAndControlCharactersAreEscaped() {
+        String evil = "/a\r\ncanonical_api_line status=200\u0000\u001b[31m\u2028\u0085\\";
+        String text = CanonicalLineFormat.logfmt(lineWith("GE\nT", evil));
+        for (char c : text.toCharArray()) {
+            assertTrue(c >= 0x20 && c != 0x7f && !(c >= 0x80 && c <= 0x9f) && c != '\u2028' && c != '\u2029',
+                    () -> "raw control character in " + text);
+        }
+        Map<String, String> m = parse(text);
+        assertEquals(evil, m.get("http_path"));
+        assertEquals("GE\nT", m.get("http_method"));
+    }
+
+    @Test
+    void unicodeIsKeptAndLoneSurrogatesEscaped() {
+        assertEquals("\"/caf\u00e9/\ud83d\ude00\"", Logfmt.value("/caf\u00e9/\ud83d\ude00"));
+        assertEquals("\"/\\ud83d/\"", Logfmt.value("/\ud83d/"));
+    }
+
+    @Test
+    void emptyValueIsQuoted() {
+        assertEquals("\"\"", Logfmt.value(""));
+    }
+
+    @Test
+    void hugeValuesAreCut() {
+        String huge = "/" + "a".repeat(64 * 1024);
+        String v = Logfmt.value(huge);
+        assertTrue(v.length() < Logfmt.MAX_VALUE_CHARS + 32, "cut to the limit: " + v.length());
+        assertTrue(v.endsWith("...[truncated]\""));
+    }
+
+    @Test
+    void randomStringsNeverBreakTheLine() {
+        Random r = new Random(42);
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder sb = new StringBuilder();
+            int len = r.nextInt(40);
+            for (int i = 0; i < len; i++) {
+                int pick = r.nextInt(6);
+                char c = pick == 0 ? (char) r.nextInt(0x20)
+                        : pick == 1 ? "\"\\= \n\r\t".charAt(r.nextInt(7))
+                        : pick == 2 ? (char) (0xd800 + r.nextInt(0x800))
+                        : pick == 3 ? (char) r.nextInt(0x10000)
+                        : (char) (0x20 + r.nextInt(0x5f));
+                sb.append(c);
+            }
+            String value = sb.toString();
+            String text = CanonicalLineFormat.logfmt(lineWith(value, value));
+            assertFalse(text.contains("\n") || text.contains("\r"), text);
+            Map<String, String> m = parse(text);
+            assertEquals(CanonicalLineFormat.fields(lineWith(value, value)).keySet(), m.keySet());
+            // Lone surrogates are escaped one by one; everything else round-trips exactly.
+            assertEquals(value, m.get("http_path"));
+        }
+    }
+
+    @Test
+    void durationsAreGoStyle() {
+        assertEquals("999ns", CanonicalLineFormat.goDuration(Duration.ofNanos(999)));
+        assertEquals("1.000us", CanonicalLineFormat.goDuration(Duration.ofNanos(1000)));
+        assertEquals("12.345ms", CanonicalLineFormat.goDuration(Duration.ofNanos(12_345_999)));
+        assertEquals("2.050s", CanonicalLineFormat.goDuration(Duration.ofMillis(2050)));
+    }
+}
