@@ -1,5 +1,7 @@
 package dev.allocline.meter;
 
+import java.lang.invoke.CallSite;
+import java.lang.invoke.LambdaMetafactory;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -9,8 +11,8 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * The process-wide allocated-bytes figure (Go's {@code TotalAlloc}), sampled in the background.
@@ -23,15 +25,33 @@ import java.util.concurrent.TimeUnit;
  * matter how many threads are alive. The price is resolution: a delta between two reads is a multiple
  * of what the process allocated in whole sampling intervals, so a request shorter than the interval
  * may see 0 or a whole interval's worth.
+ *
+ * <p>The interval adapts to the read's cost: the next sample is taken after {@code max(interval,
+ * 200 × what a read costs)} (the cheapest of the last 16 reads), capped at 100 ms,, which keeps the sampler under 0.5% of one core however many threads are
+ * alive (with 8 threads a read costs ~1 µs and the 1 ms default holds; at ~40 µs per read with a
+ * hundred threads the step stretches to ~8 ms). {@link #currentInterval()} tells the step in force.
  */
 public final class ProcessAllocationSampler implements AutoCloseable {
 
-    private static final MethodHandle TOTAL = findTotal();
+    private static final ToLongFunction<com.sun.management.ThreadMXBean> TOTAL = findTotal();
+    /** Cached: {@code ManagementFactory.getThreadMXBean()} itself costs 1–3 µs per call. */
+    private static final com.sun.management.ThreadMXBean BEAN = TOTAL == null ? null
+            : (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** Sampler CPU budget: one read may cost at most 1/200 of the time until the next one. */
+    private static final long COST_FACTOR = 200;
+    /** The step never exceeds this, whatever a read costs. */
+    private static final long MAX_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    // Touched only by the sampler thread.
+    private long costNanos;
+    private long windowMinNanos = Long.MAX_VALUE;
+    private int windowCount;
 
     private final Duration interval;
     private final ScheduledExecutorService scheduler;
-    private final ScheduledFuture<?> task;
     private volatile long sampled;
+    private volatile long currentIntervalNanos;
+    private volatile boolean closed;
 
     private ProcessAllocationSampler(Duration interval) {
         this.interval = interval;
@@ -41,8 +61,31 @@ public final class ProcessAllocationSampler implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long nanos = interval.toNanos();
-        this.task = scheduler.scheduleAtFixedRate(this::sample, nanos, nanos, TimeUnit.NANOSECONDS);
+        this.currentIntervalNanos = interval.toNanos();
+        scheduler.schedule(this::tick, currentIntervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void tick() {
+        long t0 = System.nanoTime();
+        sample();
+        long cost = System.nanoTime() - t0;
+        // The cheapest of the last 16 reads is what a read costs: wall time also counts the sampler
+        // being preempted (by GC threads, on a small machine), which is not a cost of the read.
+        windowMinNanos = Math.min(windowMinNanos, cost);
+        if (++windowCount == 16) {
+            costNanos = windowMinNanos;
+            windowMinNanos = Long.MAX_VALUE;
+            windowCount = 0;
+        }
+        long next = Math.min(MAX_STEP_NANOS, Math.max(interval.toNanos(), costNanos * COST_FACTOR));
+        currentIntervalNanos = next;
+        if (!closed) {
+            try {
+                scheduler.schedule(this::tick, next, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed concurrently
+            }
+        }
     }
 
     /** Whether this JVM has {@code getTotalThreadAllocatedBytes}; detected once per JVM. */
@@ -59,8 +102,7 @@ public final class ProcessAllocationSampler implements AutoCloseable {
             return OptionalLong.empty();
         }
         try {
-            long v = (long) TOTAL.invokeExact(
-                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean());
+            long v = TOTAL.applyAsLong(BEAN);
             return v < 0 ? OptionalLong.empty() : OptionalLong.of(v);
         } catch (Throwable t) {
             return OptionalLong.empty();
@@ -89,9 +131,17 @@ public final class ProcessAllocationSampler implements AutoCloseable {
         return sampled;
     }
 
-    /** The sampling interval, which is the resolution of any delta of {@link #sampledTotalAllocatedBytes()}. */
+    /** The shortest sampling interval, as configured. */
     public Duration interval() {
         return interval;
+    }
+
+    /**
+     * The sampling step in force, which is the resolution of any delta of
+     * {@link #sampledTotalAllocatedBytes()}: the configured interval, stretched when reads are costly.
+     */
+    public Duration currentInterval() {
+        return Duration.ofNanos(currentIntervalNanos);
     }
 
     /** Takes a sample now, on the caller's thread (for tests and for a last reading at shutdown). */
@@ -102,21 +152,27 @@ public final class ProcessAllocationSampler implements AutoCloseable {
     /** Stops the sampler thread. */
     @Override
     public void close() {
-        task.cancel(false);
+        closed = true;
         scheduler.shutdownNow();
     }
 
-    private static MethodHandle findTotal() {
-        // Looked up by name: --release 17's API signature predates the 17.0.11 backport.
+    @SuppressWarnings("unchecked")
+    private static ToLongFunction<com.sun.management.ThreadMXBean> findTotal() {
+        // Found by name: --release 17's API signature predates the 17.0.11 backport. Bound once
+        // through LambdaMetafactory into an ordinary class: a MethodHandle call that is not yet
+        // JIT-compiled costs ~100 us, and the sampler's call site runs too rarely to get compiled soon.
         try {
-            MethodHandle mh = MethodHandles.publicLookup().findVirtual(com.sun.management.ThreadMXBean.class,
-                    "getTotalThreadAllocatedBytes", MethodType.methodType(long.class));
-            java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-            if (!(bean instanceof com.sun.management.ThreadMXBean)) {
+            if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean)) {
                 return null;
             }
-            return mh;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodHandle impl = lookup.findVirtual(com.sun.management.ThreadMXBean.class,
+                    "getTotalThreadAllocatedBytes", MethodType.methodType(long.class));
+            CallSite site = LambdaMetafactory.metafactory(lookup, "applyAsLong",
+                    MethodType.methodType(ToLongFunction.class), MethodType.methodType(long.class, Object.class),
+                    impl, MethodType.methodType(long.class, com.sun.management.ThreadMXBean.class));
+            return (ToLongFunction<com.sun.management.ThreadMXBean>) site.getTarget().invoke();
+        } catch (Throwable e) {
             return null;
         }
     }

@@ -57,6 +57,7 @@ class AttributionTest {
         CanonicalLine line = lineFor("/alloc/" + n);
         System.out.println("attribution: allocated " + n + " -> alloc_bytes " + line.allocatedBytes()
                 + " (slack " + (line.allocatedBytes() - n) + ")");
+        System.out.println("example line: " + dev.allocline.line.CanonicalLineFormat.logfmt(line));
         assertTrue(line.allocatedBytes() >= n, () -> "at least what the method allocated: " + line);
         assertTrue(line.allocatedBytes() <= n + SLACK_BYTES, () -> "within the slack: " + line);
     }
