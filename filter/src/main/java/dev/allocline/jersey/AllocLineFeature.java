@@ -5,7 +5,12 @@ import dev.allocline.line.Log4j2Sink;
 import dev.allocline.meter.ThreadAllocationCounter;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
+import java.nio.file.Path;
 import java.time.Duration;
+import dev.allocline.internal.RateLimitedLog;
+import dev.allocline.profile.ProfileKind;
+import dev.allocline.profile.ProfileStore;
+import dev.allocline.profile.ProfileTrigger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,8 +44,11 @@ public final class AllocLineFeature implements Feature {
     @Override
     public boolean configure(FeatureContext context) {
         // A fresh runtime per application: each has its own lifecycle (sampler start and stop).
+        RateLimitedLog failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod);
+        ProfileTrigger profiles = settings.profileThreshold > 0
+                ? new ProfileTrigger(settings.profileSettings(), failures) : null;
         AllocLineRuntime runtime = new AllocLineRuntime(ThreadAllocationCounter.platform(), settings.allSinks(),
-                settings.processDelta, settings.processSampleInterval, settings.failureLogPeriod);
+                settings.processDelta, settings.processSampleInterval, failures, profiles, settings.shutdownTimeout);
         context.register(new AllocLineEventListener(runtime));
         return true;
     }
@@ -52,6 +60,18 @@ public final class AllocLineFeature implements Feature {
         private boolean processDelta = true;
         private Duration processSampleInterval = Duration.ofMillis(1);
         private Duration failureLogPeriod = Duration.ofMinutes(1);
+        private long profileThreshold;
+        private ProfileStore profileStore;
+        private Duration profileCooldown = Duration.ofMinutes(5);
+        private String environment = "default";
+        private ProfileKind profileKind = ProfileKind.JFR;
+        private Path profileTempDirectory = Path.of(System.getProperty("java.io.tmpdir"), "allocline-profiles");
+        private long profileMaxDiskBytes = 2L << 30;
+        private String jfrThrottle = "300/s";
+        private Duration jfrMaxAge = Duration.ofMinutes(5);
+        private long jfrMaxSizeBytes = 64L << 20;
+        private boolean heapDumpLive = true;
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
         private final List<String> errors = new ArrayList<>();
 
         private Builder() {
@@ -97,6 +117,77 @@ public final class AllocLineFeature implements Feature {
         }
 
         /**
+         * Captures a profile when one request's own {@code allocatedBytes} reaches this many bytes
+         * (never the process-wide delta, which parallel requests inflate). 0, the default, disables
+         * profiles; a {@link #profileStore(ProfileStore)} is then required.
+         */
+        public Builder profileThresholdBytes(long bytes) {
+            this.profileThreshold = bytes;
+            return this;
+        }
+
+        /** Where profiles go: {@code S3ProfileStore}, {@code LocalDirectoryProfileStore}, or your own. */
+        public Builder profileStore(ProfileStore store) {
+            this.profileStore = store;
+            return this;
+        }
+
+        /** Least time between two profiles; overruns in between get none. Default 5 minutes. */
+        public Builder profileCooldown(Duration cooldown) {
+            this.profileCooldown = cooldown;
+            return this;
+        }
+
+        /** Key prefix: profiles go to {@code {environment}/profiles/{requestId}.jfr}. Default {@code default}. */
+        public Builder environment(String environment) {
+            this.environment = environment;
+            return this;
+        }
+
+        /** JFR allocation samples (default) or a heap dump (opt-in: it holds every secret in the heap). */
+        public Builder profileKind(ProfileKind kind) {
+            this.profileKind = kind;
+            return this;
+        }
+
+        /** Where files are written before they are stored. Default {@code java.io.tmpdir/allocline-profiles}. */
+        public Builder profileTempDirectory(Path directory) {
+            this.profileTempDirectory = directory;
+            return this;
+        }
+
+        /** A capture is skipped when its file could exceed this many bytes. Default 2 GiB. */
+        public Builder profileMaxDiskBytes(long bytes) {
+            this.profileMaxDiskBytes = bytes;
+            return this;
+        }
+
+        /** {@code jdk.ObjectAllocationSample} throttle, e.g. {@code 300/s} (default) or {@code 150/s}. */
+        public Builder jfrThrottle(String throttle) {
+            this.jfrThrottle = throttle;
+            return this;
+        }
+
+        /** How far back the continuous recording reaches (default 5 minutes) and how large it may grow (default 64 MiB). */
+        public Builder jfrRetention(Duration maxAge, long maxSizeBytes) {
+            this.jfrMaxAge = maxAge;
+            this.jfrMaxSizeBytes = maxSizeBytes;
+            return this;
+        }
+
+        /** Whether a heap dump holds only live objects (forces a full GC first). Default true. */
+        public Builder heapDumpLive(boolean live) {
+            this.heapDumpLive = live;
+            return this;
+        }
+
+        /** How long application shutdown waits for a profile upload in flight. Default 30 s. */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /**
          * Validates the settings.
          *
          * @throws IllegalArgumentException naming every bad setting
@@ -109,6 +200,7 @@ public final class AllocLineFeature implements Feature {
             if (failureLogPeriod == null || failureLogPeriod.isNegative()) {
                 problems.add("failureLogPeriod must be zero or positive, was " + failureLogPeriod);
             }
+            validateProfiles(problems);
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("invalid AllocLineFeature settings: " + String.join("; ", problems));
             }
@@ -118,7 +210,61 @@ public final class AllocLineFeature implements Feature {
             copy.processDelta = processDelta;
             copy.processSampleInterval = processSampleInterval;
             copy.failureLogPeriod = failureLogPeriod;
+            copy.profileThreshold = profileThreshold;
+            copy.profileStore = profileStore;
+            copy.profileCooldown = profileCooldown;
+            copy.environment = environment;
+            copy.profileKind = profileKind;
+            copy.profileTempDirectory = profileTempDirectory;
+            copy.profileMaxDiskBytes = profileMaxDiskBytes;
+            copy.jfrThrottle = jfrThrottle;
+            copy.jfrMaxAge = jfrMaxAge;
+            copy.jfrMaxSizeBytes = jfrMaxSizeBytes;
+            copy.heapDumpLive = heapDumpLive;
+            copy.shutdownTimeout = shutdownTimeout;
             return new AllocLineFeature(copy);
+        }
+
+        private void validateProfiles(List<String> problems) {
+            if (profileThreshold < 0) {
+                problems.add("profileThresholdBytes must be 0 (off) or positive, was " + profileThreshold);
+            }
+            if (profileThreshold > 0 && profileStore == null) {
+                problems.add("profileStore must be set when profileThresholdBytes is set");
+            }
+            if (profileCooldown == null || profileCooldown.isNegative()) {
+                problems.add("profileCooldown must be zero or positive, was " + profileCooldown);
+            }
+            if (environment == null || !environment.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+                problems.add("environment must be 1-63 letters, digits, '.', '_' or '-' (it is a key prefix), was "
+                        + environment);
+            }
+            if (profileKind == null) {
+                problems.add("profileKind must not be null");
+            }
+            if (profileTempDirectory == null) {
+                problems.add("profileTempDirectory must not be null");
+            }
+            if (profileMaxDiskBytes <= 0) {
+                problems.add("profileMaxDiskBytes must be positive, was " + profileMaxDiskBytes);
+            }
+            if (jfrThrottle == null || !jfrThrottle.matches("\\d+/(ns|us|ms|s|m|h|d)")) {
+                problems.add("jfrThrottle must look like 300/s, was " + jfrThrottle);
+            }
+            if (jfrMaxAge == null || jfrMaxAge.isNegative() || jfrMaxAge.isZero()) {
+                problems.add("jfrRetention maxAge must be positive, was " + jfrMaxAge);
+            }
+            if (jfrMaxSizeBytes <= 0) {
+                problems.add("jfrRetention maxSizeBytes must be positive, was " + jfrMaxSizeBytes);
+            }
+            if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+                problems.add("shutdownTimeout must be zero or positive, was " + shutdownTimeout);
+            }
+        }
+
+        private ProfileTrigger.Settings profileSettings() {
+            return new ProfileTrigger.Settings(profileKind, profileStore, profileThreshold, profileCooldown, environment,
+                    profileTempDirectory, profileMaxDiskBytes, jfrThrottle, jfrMaxAge, jfrMaxSizeBytes, heapDumpLive);
         }
 
         private List<CanonicalLineSink> allSinks() {

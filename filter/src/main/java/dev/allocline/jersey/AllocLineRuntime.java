@@ -7,6 +7,9 @@ import dev.allocline.meter.ProcessAllocationSampler;
 import dev.allocline.meter.ThreadAllocationCounter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import dev.allocline.profile.ProfileTrigger;
+import dev.allocline.profile.RequestWindow;
 
 /** What every request of one application shares: the counters, the sinks, the failure log. */
 final class AllocLineRuntime {
@@ -16,19 +19,27 @@ final class AllocLineRuntime {
     private final CanonicalLineSink[] sinks;
     private final boolean processDelta;
     private final Duration processSampleInterval;
+    private final ProfileTrigger profiles;
+    private final Duration shutdownTimeout;
     private volatile ProcessAllocationSampler sampler;
 
     AllocLineRuntime(ThreadAllocationCounter counter, List<CanonicalLineSink> sinks, boolean processDelta,
-                     Duration processSampleInterval, Duration failureLogPeriod) {
+                     Duration processSampleInterval, RateLimitedLog failures, ProfileTrigger profiles,
+                     Duration shutdownTimeout) {
         this.counter = counter;
         this.sinks = sinks.toArray(new CanonicalLineSink[0]);
         this.processDelta = processDelta;
         this.processSampleInterval = processSampleInterval;
-        this.failures = new RateLimitedLog("dev.allocline", failureLogPeriod);
+        this.failures = failures;
+        this.profiles = profiles;
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     /** Starts the background parts; called when the application is initialised. */
     void start() {
+        if (profiles != null) {
+            profiles.start();
+        }
         if (processDelta && sampler == null) {
             if (ProcessAllocationSampler.isAvailable()) {
                 sampler = ProcessAllocationSampler.start(processSampleInterval);
@@ -46,6 +57,9 @@ final class AllocLineRuntime {
         if (s != null) {
             s.close();
         }
+        if (profiles != null) {
+            profiles.close(shutdownTimeout);
+        }
     }
 
     long sampledProcessTotal() {
@@ -54,11 +68,22 @@ final class AllocLineRuntime {
     }
 
     boolean profilingEnabled() {
-        return false;
+        return profiles != null;
     }
 
     /** Hands the line to every sink; a sink that throws is contained and logged, rate-limited. */
-    void emit(CanonicalLine line, RequestAccounting.RequestWindow window) {
+    void emit(CanonicalLine line, RequestWindow window) {
+        if (profiles != null && profiles.overThreshold(line.allocatedBytes())) {
+            try {
+                Optional<String> key = profiles.offer(line, window);
+                if (key.isPresent()) {
+                    line = line.withProfileKey(key.get());
+                }
+            } catch (RuntimeException | LinkageError e) {
+                failures.warn("profile-offer", "allocline: profile trigger failed for request " + line.requestId()
+                        + "; the request is unaffected: " + e, e);
+            }
+        }
         for (CanonicalLineSink sink : sinks) {
             try {
                 sink.accept(line);

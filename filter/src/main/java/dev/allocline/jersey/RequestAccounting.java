@@ -1,7 +1,7 @@
 package dev.allocline.jersey;
 
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.meter.ThreadAllocationCounter;
+import dev.allocline.profile.RequestWindow;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -311,7 +311,9 @@ final class RequestAccounting implements RequestEventListener {
         CanonicalLine line = new CanonicalLine(requestId, method, path, route, status, event.isResponseWritten(),
                 Duration.ofNanos(endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
                 Duration.ofNanos(overhead), Optional.empty());
-        runtime.emit(line, new RequestWindow(requestId, startEpochMillis, System.currentTimeMillis(), ids));
+        RequestWindow window = runtime.profilingEnabled() && total >= 0
+                ? new RequestWindow(requestId, startEpochMillis, System.currentTimeMillis(), ids) : null;
+        runtime.emit(line, window);
     }
 
     /** A segment left open on another thread: read it only while that thread is inside the method. */
@@ -374,9 +376,5 @@ final class RequestAccounting implements RequestEventListener {
             out[at + i] = Character.forDigit((int) (v & 0xf), 16);
             v >>>= 4;
         }
-    }
-
-    /** The request's id, time window and threads: what a profile needs to find its samples. */
-    record RequestWindow(String requestId, long startEpochMillis, long endEpochMillis, long[] threadIds) {
     }
 }

@@ -1,0 +1,20 @@
+package dev.allocline.profile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where captured profiles go. Called on the library's profile thread, never on a request thread, one
+ * profile at a time. The file is deleted by the caller afterwards, whatever happens.
+ */
+@FunctionalInterface
+public interface ProfileStore {
+
+    /**
+     * Stores {@code file} under {@code key} ({@code {environment}/profiles/{requestId}.jfr}).
+     *
+     * @return where it went, e.g. {@code s3://bucket/key} or a file URI
+     * @throws IOException when it could not be stored; the caller logs it (rate-limited)
+     */
+    String store(String key, Path file) throws IOException;
+}

@@ -1,0 +1,280 @@
+package dev.allocline.profile;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+/**
+ * Stores profiles in an S3 bucket (AWS SDK v2). Credentials, region, endpoint and timeouts are the
+ * client's: build the client as the rest of the service does (the SDK's default credential chain,
+ * {@code apiCallTimeout} so a hung upload cannot hold the profile thread forever). With an
+ * {@link S3Client}, files above the multipart threshold are uploaded in parts (streamed from the file,
+ * each part re-readable for retries; an upload that fails is aborted so no parts linger). With an
+ * {@link S3AsyncClient}, a single {@code putObject} from the file is issued and multipart is left to
+ * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}).
+ *
+ * <pre>{@code
+ * ProfileStore store = S3ProfileStore.builder()
+ *         .client(S3Client.create())
+ *         .bucket("my-profiles")
+ *         .serverSideEncryption(ServerSideEncryption.AWS_KMS)
+ *         .build();
+ * }</pre>
+ */
+public final class S3ProfileStore implements ProfileStore {
+
+    private final S3Client client;
+    private final S3AsyncClient asyncClient;
+    private final String bucket;
+    private final ServerSideEncryption sse;
+    private final String kmsKeyId;
+    private final StorageClass storageClass;
+    private final long multipartThreshold;
+    private final long partSize;
+
+    private S3ProfileStore(Builder b) {
+        this.client = b.client;
+        this.asyncClient = b.asyncClient;
+        this.bucket = b.bucket;
+        this.sse = b.sse;
+        this.kmsKeyId = b.kmsKeyId;
+        this.storageClass = b.storageClass;
+        this.multipartThreshold = b.multipartThreshold;
+        this.partSize = b.partSize;
+    }
+
+    /** A builder; {@code bucket} and one client are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String store(String key, Path file) throws IOException {
+        long size = Files.size(file);
+        try {
+            if (asyncClient != null) {
+                asyncClient.putObject(put(key, size), AsyncRequestBody.fromFile(file)).join();
+            } else if (size > multipartThreshold) {
+                multipart(key, file, size);
+            } else {
+                client.putObject(put(key, size), RequestBody.fromFile(file));
+            }
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IOException("S3 upload of s3://" + bucket + "/" + key + " failed: " + cause.getMessage(), cause);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        } catch (SdkException e) {
+            throw new IOException("S3 upload of s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+        }
+        return "s3://" + bucket + "/" + key;
+    }
+
+    private PutObjectRequest put(String key, long size) {
+        PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size)
+                .contentType("application/octet-stream");
+        if (sse != null) {
+            b.serverSideEncryption(sse);
+        }
+        if (kmsKeyId != null) {
+            b.ssekmsKeyId(kmsKeyId);
+        }
+        if (storageClass != null) {
+            b.storageClass(storageClass);
+        }
+        return b.build();
+    }
+
+    private void multipart(String key, Path file, long size) {
+        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
+                .contentType("application/octet-stream");
+        if (sse != null) {
+            create.serverSideEncryption(sse);
+        }
+        if (kmsKeyId != null) {
+            create.ssekmsKeyId(kmsKeyId);
+        }
+        if (storageClass != null) {
+            create.storageClass(storageClass);
+        }
+        String uploadId = client.createMultipartUpload(create.build()).uploadId();
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            int number = 1;
+            for (long offset = 0; offset < size; offset += partSize, number++) {
+                long length = Math.min(partSize, size - offset);
+                long from = offset;
+                RequestBody body = RequestBody.fromContentProvider(() -> slice(file, from, length), length,
+                        "application/octet-stream");
+                String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+                        .partNumber(number).contentLength(length).build(), body).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+            client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
+                    .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build());
+        } catch (RuntimeException e) {
+            try {
+                client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key)
+                        .uploadId(uploadId).build());
+            } catch (RuntimeException abortFailure) {
+                e.addSuppressed(abortFailure);
+            }
+            throw e;
+        }
+    }
+
+    /** A fresh stream over {@code [from, from + length)} of the file; the SDK may ask again on retry. */
+    private static InputStream slice(Path file, long from, long length) {
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+            ch.position(from);
+            return new FilterInputStream(Channels.newInputStream(ch)) {
+                private long left = length;
+
+                @Override
+                public int read() throws IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int b = super.read();
+                    if (b >= 0) {
+                        left--;
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int n = super.read(buf, off, (int) Math.min(len, left));
+                    if (n > 0) {
+                        left -= n;
+                    }
+                    return n;
+                }
+            };
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "S3ProfileStore[s3://" + bucket + "]";
+    }
+
+    /** Settings of an {@link S3ProfileStore}; {@link #build()} names any bad one. */
+    public static final class Builder {
+        private S3Client client;
+        private S3AsyncClient asyncClient;
+        private String bucket;
+        private ServerSideEncryption sse;
+        private String kmsKeyId;
+        private StorageClass storageClass;
+        private long multipartThreshold = 64L << 20;
+        private long partSize = 16L << 20;
+
+        private Builder() {
+        }
+
+        /** The synchronous client (uploads large files in parts itself). */
+        public Builder client(S3Client client) {
+            this.client = client;
+            return this;
+        }
+
+        /** The asynchronous client (configure multipart on it). */
+        public Builder asyncClient(S3AsyncClient asyncClient) {
+            this.asyncClient = asyncClient;
+            return this;
+        }
+
+        /** The bucket; required. Give it a lifecycle rule to expire old profiles. */
+        public Builder bucket(String bucket) {
+            this.bucket = bucket;
+            return this;
+        }
+
+        /** Server-side encryption, e.g. {@code AES256} or {@code AWS_KMS}; default: the bucket's. */
+        public Builder serverSideEncryption(ServerSideEncryption sse) {
+            this.sse = sse;
+            return this;
+        }
+
+        /** The KMS key for {@code AWS_KMS} encryption; default: the account's S3 key. */
+        public Builder kmsKeyId(String kmsKeyId) {
+            this.kmsKeyId = kmsKeyId;
+            return this;
+        }
+
+        /** The storage class, e.g. {@code STANDARD_IA}; default: the bucket's. */
+        public Builder storageClass(StorageClass storageClass) {
+            this.storageClass = storageClass;
+            return this;
+        }
+
+        /** Files larger than this go multipart (sync client). Default 64 MiB; at least 5 MiB. */
+        public Builder multipartThresholdBytes(long bytes) {
+            this.multipartThreshold = bytes;
+            return this;
+        }
+
+        /** Size of each part (sync client). Default 16 MiB; at least 5 MiB (S3's minimum). */
+        public Builder partSizeBytes(long bytes) {
+            this.partSize = bytes;
+            return this;
+        }
+
+        /**
+         * Validates the settings.
+         *
+         * @throws IllegalArgumentException naming every bad setting
+         */
+        public S3ProfileStore build() {
+            List<String> problems = new ArrayList<>();
+            if (bucket == null || bucket.isBlank()) {
+                problems.add("bucket must be set and not empty");
+            }
+            if ((client == null) == (asyncClient == null)) {
+                problems.add("exactly one of client or asyncClient must be set");
+            }
+            if (multipartThreshold < (5L << 20)) {
+                problems.add("multipartThresholdBytes must be at least 5 MiB, was " + multipartThreshold);
+            }
+            if (partSize < (5L << 20)) {
+                problems.add("partSizeBytes must be at least 5 MiB (S3's minimum part), was " + partSize);
+            }
+            if (kmsKeyId != null && sse != ServerSideEncryption.AWS_KMS && sse != ServerSideEncryption.AWS_KMS_DSSE) {
+                problems.add("kmsKeyId needs serverSideEncryption AWS_KMS or AWS_KMS_DSSE");
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid S3ProfileStore settings: " + String.join("; ", problems));
+            }
+            return new S3ProfileStore(this);
+        }
+    }
+}
