@@ -24,7 +24,7 @@ public final class AllocationSites {
 
     private static final String[] LIBRARY_PREFIXES = {
         "java.", "javax.", "jdk.", "sun.", "com.sun.", "jakarta.", "org.glassfish.", "com.fasterxml.",
-        "org.apache.logging.", "dev.allocline.jersey.", "dev.allocline.profile.", "dev.allocline.line.",
+        "org.apache.logging.", "org.jvnet.hk2.", "dev.allocline.jersey.", "dev.allocline.profile.", "dev.allocline.line.",
         "dev.allocline.meter.", "org.h2.", "software.amazon.", "io.netty.", "org.eclipse.jetty.",
     };
 
