@@ -149,6 +149,9 @@ public final class ProfileTrigger implements AutoCloseable {
                 failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + key
                         + " in " + settings.store() + ": " + storeError, null);
             }
+            // Deleted before the line is logged: once the line is out, nothing is left on disk.
+            Files.deleteIfExists(tmp);
+            tmp = null;
             logGenerated(key, line, size, location, storeError, sites);
         } catch (IOException | RuntimeException | LinkageError e) {
             failures.warn("profile-capture:" + e.getClass().getName(), "allocline: could not capture profile " + key

@@ -108,8 +108,9 @@ class SerializationTest {
         CanonicalLine line = lineFor("/stream/" + chunks);
         long n = chunks * 64L * 1024;
         assertTrue(line.allocatedBytes() >= n, line::toString);
-        // Each flush also makes Grizzly allocate (~7 KB measured): real work of this request.
-        long perFlush = 16 * 1024;
+        // Each flush also makes Grizzly allocate: real work of this request, measured ~7 KB per flush
+        // on JDK 17 and ~25 KB on JDK 25.
+        long perFlush = 40 * 1024;
         assertTrue(line.allocatedBytes() <= n + chunks * perFlush + AttributionTest.SLACK_BYTES, line::toString);
         assertTrue(line.responseWritten());
     }

@@ -1,0 +1,138 @@
+package dev.allocline.example;
+
+import dev.allocline.jersey.AllocLineFeature;
+import dev.allocline.line.CanonicalLineSink;
+import dev.allocline.profile.LocalDirectoryProfileStore;
+import dev.allocline.profile.ProfileStore;
+import dev.allocline.profile.S3ProfileStore;
+import java.io.IOException;
+import java.net.URI;
+import java.sql.SQLException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
+import org.glassfish.jersey.jackson.JacksonFeature;
+import org.glassfish.jersey.server.ResourceConfig;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The example service: Jersey on Grizzly, an embedded H2, and allocline registered in its
+ * {@link ResourceConfig} exactly as the README tells users to.
+ */
+public final class ExampleServer implements AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(ExampleServer.class);
+
+    private final HttpServer server;
+    private final ExampleConfig config;
+    private final S3Client s3;
+    private final int port;
+
+    private ExampleServer(HttpServer server, ExampleConfig config, S3Client s3) {
+        this.server = server;
+        this.config = config;
+        this.s3 = s3;
+        this.port = server.getListener("grizzly").getPort();
+    }
+
+    /** Runs the service until SIGTERM or Ctrl-C. */
+    public static void main(String[] args) throws Exception {
+        LoggingSetup.beforeAnyLogger();
+        ExampleConfig config;
+        try {
+            config = ExampleConfig.load();
+        } catch (IllegalArgumentException e) {
+            System.err.println("allocline example: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ExampleServer running = start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down: no new connections, waiting up to {} s for in-flight requests and uploads",
+                    config.shutdownGrace().toSeconds());
+            running.close();
+            stopped.countDown();
+            LogManager.shutdown();
+        }, "example-shutdown"));
+        stopped.await();
+    }
+
+    /**
+     * Starts the service with {@code config}; {@code extraSinks} receive every canonical line besides
+     * Log4j2 (the tests and the demo use this).
+     */
+    public static ExampleServer start(ExampleConfig config, CanonicalLineSink... extraSinks)
+            throws SQLException, IOException {
+        Database db = new Database(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword());
+        long t0 = System.nanoTime();
+        long rows = db.seed(config.seedRows());
+        LOG.info("database {} ready with {} rows in events ({} ms)", config.jdbcUrl(), rows,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+
+        S3Client s3 = null;
+        ProfileStore store;
+        if (config.s3Bucket().isPresent()) {
+            var b = S3Client.builder().region(Region.of(config.s3Region()));
+            if (config.s3Endpoint().isPresent()) {
+                b.endpointOverride(URI.create(config.s3Endpoint().get())).forcePathStyle(true);
+            }
+            s3 = b.build(); // credentials: the SDK's default chain
+            store = S3ProfileStore.builder().client(s3).bucket(config.s3Bucket().get()).build();
+        } else {
+            store = new LocalDirectoryProfileStore(config.profileDir());
+        }
+
+        // This is the registration the README shows.
+        AllocLineFeature.Builder allocline = AllocLineFeature.builder()
+                .environment(config.environment())
+                .profileThresholdBytes(config.profileThresholdBytes())
+                .profileStore(store)
+                .profileKind(config.profileKind())
+                .profileCooldown(config.profileCooldown())
+                .shutdownTimeout(config.shutdownGrace());
+        for (CanonicalLineSink sink : extraSinks) {
+            allocline.sink(sink);
+        }
+        ResourceConfig rc = new ResourceConfig()
+                .register(new QueriesResource(db, config.maxRows()))
+                .register(new ClustersResource(db))
+                .register(new HealthChecksResource(db))
+                .register(JacksonFeature.class)
+                .register(PrettyJson.class)
+                .register(allocline.build());
+
+        HttpServer server = GrizzlyHttpServerFactory.createHttpServer(
+                URI.create("http://" + config.host() + ":" + config.port() + "/"), rc, false);
+        server.start();
+        ExampleServer running = new ExampleServer(server, config, s3);
+        LOG.info("listening on http://{}:{} (profiles over {} bytes go to {})", config.host(), running.port(),
+                config.profileThresholdBytes(), store);
+        return running;
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** Stops accepting, lets in-flight requests finish and a pending upload complete, within the grace period. */
+    @Override
+    public void close() {
+        try {
+            server.shutdown(config.shutdownGrace().toSeconds(), TimeUnit.SECONDS).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warn("graceful shutdown failed: {}", e.getCause().toString());
+            server.shutdownNow();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.allocline.example;
+
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code POST /queries}: the incident. It runs a query, reads every row into memory and returns them
+ * as pretty-printed JSON, as the seed's API did. With no cap, a query over the whole table allocates
+ * hundreds of MB in one request; {@code max_rows} (per request, or {@code ALLOCLINE_MAX_ROWS} for the
+ * whole server) is the fix.
+ */
+@Path("/queries")
+public final class QueriesResource {
+
+    /** The request body: {@code {"sql": "SELECT ...", "max_rows": 1000}}. */
+    public static final class QueryRequest {
+        public String sql;
+        public Integer max_rows;
+    }
+
+    private final Database database;
+    private final int serverMaxRows;
+
+    QueriesResource(Database database, int serverMaxRows) {
+        this.database = database;
+        this.serverMaxRows = serverMaxRows;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> run(QueryRequest request) throws SQLException {
+        if (request == null || request.sql == null) {
+            throw new BadRequestException("body must be {\"sql\": \"SELECT ...\"}");
+        }
+        String sql = request.sql.trim();
+        // A demo: one read-only SELECT, nothing else.
+        if (!sql.toLowerCase(Locale.ROOT).startsWith("select ") || sql.contains(";")) {
+            throw new BadRequestException("only a single SELECT statement is allowed");
+        }
+        int cap = effectiveCap(request.max_rows);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = database.connect()) {
+            c.setReadOnly(true);
+            try (Statement s = c.createStatement()) {
+                if (cap > 0) {
+                    s.setMaxRows(cap);
+                }
+                try (ResultSet rs = s.executeQuery(sql)) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    int n = md.getColumnCount();
+                    while (rs.next()) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        for (int i = 1; i <= n; i++) {
+                            row.put(md.getColumnLabel(i).toLowerCase(Locale.ROOT), rs.getObject(i));
+                        }
+                        rows.add(row);
+                    }
+                }
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("row_count", rows.size());
+        out.put("max_rows", cap);
+        out.put("rows", rows);
+        return out;
+    }
+
+    private int effectiveCap(Integer requested) {
+        int r = requested == null || requested <= 0 ? 0 : requested;
+        if (serverMaxRows > 0) {
+            return r == 0 ? serverMaxRows : Math.min(r, serverMaxRows);
+        }
+        return r;
+    }
+}
