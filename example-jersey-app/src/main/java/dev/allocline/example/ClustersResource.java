@@ -1,5 +1,6 @@
 package dev.allocline.example;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -18,11 +19,12 @@ import java.util.Map;
 
 /** {@code GET /clusters/{cluster_id}/databases}: a normal, small request (with an optional slow path). */
 @Path("/clusters/{cluster_id}")
-public final class ClustersResource {
+public class ClustersResource {
 
     private final Database database;
 
-    ClustersResource(Database database) {
+    @Inject
+    public ClustersResource(Database database) {
         this.database = database;
     }
 

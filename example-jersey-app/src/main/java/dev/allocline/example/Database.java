@@ -11,7 +11,7 @@ import java.sql.Statement;
  * The example's database: an embedded H2 by default, seeded at start-up with an {@code events} table
  * large enough that reading all of it, as the incident's endpoint does, allocates hundreds of MB.
  */
-final class Database {
+public final class Database {
 
     private final String url;
     private final String user;

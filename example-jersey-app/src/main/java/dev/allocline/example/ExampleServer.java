@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.hk2.utilities.binding.AbstractBinder;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.jackson.JacksonFeature;
 import org.glassfish.jersey.server.ResourceConfig;
@@ -98,10 +99,19 @@ public final class ExampleServer implements AutoCloseable {
         for (CanonicalLineSink sink : extraSinks) {
             allocline.sink(sink);
         }
+        // Resources are registered as classes and get their dependencies injected: registering
+        // resource instances makes Jersey log a spurious warning (eclipse-ee4j/jersey#3700).
         ResourceConfig rc = new ResourceConfig()
-                .register(new QueriesResource(db, config.maxRows()))
-                .register(new ClustersResource(db))
-                .register(new HealthChecksResource(db))
+                .register(QueriesResource.class)
+                .register(ClustersResource.class)
+                .register(HealthChecksResource.class)
+                .register(new AbstractBinder() {
+                    @Override
+                    protected void configure() {
+                        bind(db).to(Database.class);
+                        bind(new QueriesResource.RowCap(config.maxRows())).to(QueriesResource.RowCap.class);
+                    }
+                })
                 .register(JacksonFeature.class)
                 .register(PrettyJson.class)
                 .register(allocline.build());

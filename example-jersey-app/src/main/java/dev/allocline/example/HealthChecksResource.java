@@ -1,5 +1,6 @@
 package dev.allocline.example;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -13,11 +14,12 @@ import java.util.Map;
 
 /** {@code GET /health-checks/{name}}: the smallest request there is. */
 @Path("/health-checks/{name}")
-public final class HealthChecksResource {
+public class HealthChecksResource {
 
     private final Database database;
 
-    HealthChecksResource(Database database) {
+    @Inject
+    public HealthChecksResource(Database database) {
         this.database = database;
     }
 

@@ -1,5 +1,6 @@
 package dev.allocline.example;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -24,7 +25,7 @@ import java.util.Map;
  * whole server) is the fix.
  */
 @Path("/queries")
-public final class QueriesResource {
+public class QueriesResource {
 
     /** The request body: {@code {"sql": "SELECT ...", "max_rows": 1000}}. */
     public static final class QueryRequest {
@@ -32,12 +33,17 @@ public final class QueriesResource {
         public Integer max_rows;
     }
 
+    /** The server-wide cap ({@code ALLOCLINE_MAX_ROWS}); 0 is unbounded. */
+    public record RowCap(int maxRows) {
+    }
+
     private final Database database;
     private final int serverMaxRows;
 
-    QueriesResource(Database database, int serverMaxRows) {
+    @Inject
+    public QueriesResource(Database database, RowCap cap) {
         this.database = database;
-        this.serverMaxRows = serverMaxRows;
+        this.serverMaxRows = cap.maxRows();
     }
 
     @POST
@@ -63,10 +69,14 @@ public final class QueriesResource {
                 try (ResultSet rs = s.executeQuery(sql)) {
                     ResultSetMetaData md = rs.getMetaData();
                     int n = md.getColumnCount();
+                    String[] labels = new String[n];
+                    for (int i = 0; i < n; i++) {
+                        labels[i] = md.getColumnLabel(i + 1).toLowerCase(Locale.ROOT);
+                    }
                     while (rs.next()) {
                         Map<String, Object> row = new LinkedHashMap<>();
-                        for (int i = 1; i <= n; i++) {
-                            row.put(md.getColumnLabel(i).toLowerCase(Locale.ROOT), rs.getObject(i));
+                        for (int i = 0; i < n; i++) {
+                            row.put(labels[i], rs.getObject(i + 1));
                         }
                         rows.add(row);
                     }
