@@ -105,6 +105,8 @@ class ProfileCaptureTest {
                 assertEquals("dev.allocline.testing.ProfiledApi.overrun", stripLine(p.get("site_1")),
                         "the top allocation site is the resource method");
                 assertTrue(Double.parseDouble(p.get("site_1_share")) > 0.5, p.toString());
+                assertTrue(Long.parseLong(p.get("sampled_bytes")) >= line.allocatedBytes() / 2,
+                        "the samples' weights account for the request's bytes: " + p);
 
                 Path back = tmp.resolve("back.jfr");
                 Files.write(back, client.getObjectAsBytes(b -> b.bucket("profiles").key(key)).asByteArray());
