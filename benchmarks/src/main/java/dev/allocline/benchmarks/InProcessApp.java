@@ -1,0 +1,90 @@
+package dev.allocline.benchmarks;
+
+import dev.allocline.jersey.AllocLineFeature;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.builder.api.AppenderComponentBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+import org.glassfish.jersey.internal.MapPropertiesDelegate;
+import org.glassfish.jersey.server.ApplicationHandler;
+import org.glassfish.jersey.server.ContainerRequest;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.glassfish.jersey.server.ResourceConfig;
+
+/**
+ * One Jersey application handled in-process ({@code ApplicationHandler}, no network), with or
+ * without the Feature, and Log4j2 configured for the variant being measured.
+ */
+final class InProcessApp {
+
+    /** The variants the filter benchmarks compare. */
+    enum Variant {
+        /** No Feature: Jersey alone. */
+        baseline,
+        /** The Feature with no sink at all: the accounting itself. */
+        accounting_only,
+        /** The Feature logging through Log4j2 into a Null appender: formatting and dispatch, no I/O. */
+        log4j_noop,
+        /** The Feature logging through Log4j2 into a real file. */
+        log4j_file
+    }
+
+    private static final URI BASE = URI.create("http://localhost/");
+
+    private final ApplicationHandler handler;
+    private final URI uri;
+
+    InProcessApp(Variant variant, String path, Object... components) throws Exception {
+        configureLog4j(variant);
+        ResourceConfig rc = new ResourceConfig();
+        for (Object c : components) {
+            if (c instanceof Class) {
+                rc.register((Class<?>) c);
+            } else {
+                rc.register(c);
+            }
+        }
+        if (variant != Variant.baseline) {
+            rc.register(AllocLineFeature.builder().log4j(variant != Variant.accounting_only).build());
+        }
+        this.handler = new ApplicationHandler(rc);
+        this.uri = URI.create("http://localhost" + path);
+    }
+
+    /** One request, start to written response. */
+    ContainerResponse get() throws InterruptedException, ExecutionException {
+        ContainerRequest request = new ContainerRequest(BASE, uri, "GET", null, new MapPropertiesDelegate(),
+                handler.getConfiguration());
+        return handler.apply(request).get();
+    }
+
+    void close() {
+        handler.onShutdown(null);
+    }
+
+    private static void configureLog4j(Variant variant) throws Exception {
+        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
+        b.setStatusLevel(Level.ERROR);
+        b.add(b.newAppender("null", "Null"));
+        String canonicalAppender = "null";
+        if (variant == Variant.log4j_file) {
+            Path file = Files.createTempFile("allocline-bench-", ".log");
+            file.toFile().deleteOnExit();
+            AppenderComponentBuilder appender = b.newAppender("file", "File")
+                    .addAttribute("fileName", file.toString())
+                    .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d %-5level %c{1} %msg%n"));
+            b.add(appender);
+            canonicalAppender = "file";
+        }
+        b.add(b.newLogger("dev.allocline.canonical", Level.INFO).add(b.newAppenderRef(canonicalAppender))
+                .addAttribute("additivity", false));
+        b.add(b.newRootLogger(Level.WARN).add(b.newAppenderRef("null")));
+        Configurator.reconfigure(b.build());
+    }
+}

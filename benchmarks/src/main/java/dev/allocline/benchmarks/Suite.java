@@ -1,0 +1,134 @@
+package dev.allocline.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the whole suite on the current JDK at every thread count and writes, into the output
+ * directory, the raw JMH JSON ({@code jmh-jdk<N>.json}), the machine it ran on
+ * ({@code env-jdk<N>.properties}), then regenerates the report from every JSON there.
+ *
+ * <p>{@code quick} (under 10 minutes, for checking a change) or {@code full} (what is published).
+ * Usage: {@code Suite full|quick [outputDir]}.
+ */
+public final class Suite {
+
+    /** Settings of one mode. */
+    record Mode(String name, List<Integer> threads, int warmups, TimeValue warmupTime, int iterations,
+                TimeValue iterationTime, int forks) {
+    }
+
+    static final Mode FULL = new Mode("full", List.of(1, 2, 4, 8, 16, 32, 64, 100), 3, TimeValue.seconds(1), 5,
+            TimeValue.seconds(1), 1);
+    static final Mode QUICK = new Mode("quick", List.of(1, 4, 16, 100), 1, TimeValue.milliseconds(300), 2,
+            TimeValue.milliseconds(300), 1);
+
+    private Suite() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Mode mode = args.length > 0 && args[0].equals("quick") ? QUICK : FULL;
+        Path out = Path.of(args.length > 1 ? args[1] : (mode == QUICK ? "results/quick" : "results"));
+        Files.createDirectories(out);
+        int jdk = Runtime.version().feature();
+        Path work = Files.createTempDirectory(out.toAbsolutePath(), ".jmh-");
+        ArrayNode all = new ObjectMapper().createArrayNode();
+        long t0 = System.nanoTime();
+        for (int threads : mode.threads()) {
+            run(mode, work, all, threads, CounterReadBenchmark.class, "idleThreads", "0", "500");
+            run(mode, work, all, threads, FilterOverheadBenchmark.class, null);
+            if (threads <= 4) {
+                run(mode, work, all, threads, IncidentBenchmark.class, null);
+            }
+        }
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("jmh-jdk" + jdk + ".json").toFile(), all);
+        writeEnvironment(out.resolve("env-jdk" + jdk + ".properties"), mode, t0);
+        deleteTree(work);
+        Report.write(out);
+        System.out.println("wrote " + out.resolve("REPORT.md") + " (" + mode.name() + ", JDK " + jdk + ", "
+                + TimeUnit.NANOSECONDS.toMinutes(System.nanoTime() - t0) + " min)");
+    }
+
+    private static void run(Mode mode, Path work, ArrayNode all, int threads, Class<?> benchmark, String param,
+                            String... values) throws RunnerException, IOException {
+        Path json = work.resolve(benchmark.getSimpleName() + "-t" + threads + ".json");
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
+                .threads(threads)
+                .forks(mode.forks())
+                .warmupIterations(mode.warmups()).warmupTime(mode.warmupTime())
+                .measurementIterations(mode.iterations()).measurementTime(mode.iterationTime())
+                .jvmArgsAppend("-Xms1g", "-Xmx1g", "-Djava.io.tmpdir=" + work.toAbsolutePath())
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toString());
+        if (param != null) {
+            o.param(param, values);
+        }
+        new Runner(o.build()).run();
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+        results.forEach(all::add);
+    }
+
+    private static void writeEnvironment(Path file, Mode mode, long t0) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("mode", mode.name());
+        p.setProperty("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        p.setProperty("memory.bytes", Long.toString(os.getTotalMemorySize()));
+        p.setProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        p.setProperty("cpu", cpuModel());
+        p.setProperty("java.version", System.getProperty("java.version"));
+        p.setProperty("java.vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        p.setProperty("clocksource", readFirstLine(Path.of("/sys/devices/system/clocksource/clocksource0/current_clocksource")));
+        p.setProperty("threads", mode.threads().toString());
+        p.setProperty("run.finished", Instant.now().toString());
+        p.setProperty("run.minutes", Long.toString(TimeUnit.NANOSECONDS.toMinutes(System.nanoTime() - t0)));
+        try (var w = Files.newBufferedWriter(file)) {
+            p.store(w, "machine and settings of the JMH run");
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "unknown";
+    }
+
+    private static String readFirstLine(Path p) {
+        try {
+            return Files.readAllLines(p).get(0).trim();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
