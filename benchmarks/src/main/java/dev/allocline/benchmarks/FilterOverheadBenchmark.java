@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * hello-world GET handled in-process by Jersey, no network — and how does that change with 1–100
  * threads issuing requests at once?
  *
- * <p>Variants ({@code variant}): Jersey alone; the Feature with no sink (the accounting: baseline,
+ * <p>Variants ({@code variant}): Jersey alone; Jersey with an empty event listener (Jersey's own cost
+ * of building request events once anyone listens); the Feature with no sink (the accounting: baseline,
  * thread segments, counter reads, the line record); the Feature logging through Log4j2 into a Null
  * appender (plus formatting and dispatch); and into a real file. The overhead is the difference from
  * {@code baseline} at the same thread count, measured in the same run.
@@ -47,7 +48,7 @@ public class FilterOverheadBenchmark {
         }
     }
 
-    @Param({"baseline", "accounting_only", "log4j_noop", "log4j_file"})
+    @Param({"baseline", "jersey_events_only", "accounting_only", "log4j_noop", "log4j_file"})
     public String variant;
 
     private InProcessApp app;

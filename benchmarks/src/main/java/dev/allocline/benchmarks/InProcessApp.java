@@ -16,6 +16,10 @@ import org.glassfish.jersey.server.ApplicationHandler;
 import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.monitoring.ApplicationEvent;
+import org.glassfish.jersey.server.monitoring.ApplicationEventListener;
+import org.glassfish.jersey.server.monitoring.RequestEvent;
+import org.glassfish.jersey.server.monitoring.RequestEventListener;
 
 /**
  * One Jersey application handled in-process ({@code ApplicationHandler}, no network), with or
@@ -27,6 +31,12 @@ final class InProcessApp {
     enum Variant {
         /** No Feature: Jersey alone. */
         baseline,
+        /**
+         * No Feature, but an empty Jersey event listener: what Jersey itself spends building and
+         * dispatching request events once any listener is registered. Part of the Feature's cost that
+         * the Feature cannot avoid while it follows requests through Jersey's events.
+         */
+        jersey_events_only,
         /** The Feature with no sink at all: the accounting itself. */
         accounting_only,
         /** The Feature logging through Log4j2 into a Null appender: formatting and dispatch, no I/O. */
@@ -50,7 +60,9 @@ final class InProcessApp {
                 rc.register(c);
             }
         }
-        if (variant != Variant.baseline) {
+        if (variant == Variant.jersey_events_only) {
+            rc.register(new EmptyListener());
+        } else if (variant != Variant.baseline) {
             rc.register(AllocLineFeature.builder().log4j(variant != Variant.accounting_only).build());
         }
         this.handler = new ApplicationHandler(rc);
@@ -66,6 +78,20 @@ final class InProcessApp {
 
     void close() {
         handler.onShutdown(null);
+    }
+
+    /** A listener that asks for every request's events and does nothing with them. */
+    static final class EmptyListener implements ApplicationEventListener {
+        private static final RequestEventListener NOTHING = event -> { };
+
+        @Override
+        public void onEvent(ApplicationEvent event) {
+        }
+
+        @Override
+        public RequestEventListener onRequest(RequestEvent requestEvent) {
+            return NOTHING;
+        }
     }
 
     private static void configureLog4j(Variant variant) throws Exception {

@@ -38,7 +38,8 @@ public final class Report {
     private static final List<String> READS = List.of("nanoTime", "currentThreadAllocatedBytes",
             "libraryCurrentThreadAllocatedBytes", "librarySampledTotalAllocatedBytes", "threadAllocatedBytesById",
             "totalThreadAllocatedBytesDirect", "heapMemoryUsage");
-    private static final List<String> VARIANTS = List.of("baseline", "accounting_only", "log4j_noop", "log4j_file");
+    private static final List<String> VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only", "log4j_noop",
+            "log4j_file");
 
     private Report() {
     }
@@ -203,7 +204,7 @@ public final class Report {
                 .append(ns(run.score("totalThreadAllocatedBytesDirect", t1, "idleThreads", "500"))).append(".\n");
         // 3. feature overhead on hello world
         TreeSet<Integer> ft = run.threads("FilterOverheadBenchmark");
-        for (String v : List.of("accounting_only", "log4j_noop", "log4j_file")) {
+        for (String v : List.of("jersey_events_only", "accounting_only", "log4j_noop", "log4j_file")) {
             double worstShare = -1;
             int at = 0;
             for (int t : ft) {

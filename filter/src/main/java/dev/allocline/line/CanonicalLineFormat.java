@@ -20,28 +20,71 @@ public final class CanonicalLineFormat {
     private CanonicalLineFormat() {
     }
 
-    /** The line's fields as logfmt name to value (a {@code String}, {@code Long}, {@code Integer} or {@code Boolean}). */
+    /**
+     * Receives the line's fields in order. The logfmt text, the structured map and the Log4j2 message
+     * are all written through {@link #writeFields}, so they cannot drift apart, and none of them
+     * needs an intermediate map on the request path.
+     */
+    public interface FieldWriter {
+        /** A text field (escaped by logfmt writers). */
+        void text(String key, String value);
+
+        /** A numeric field. */
+        void number(String key, long value);
+
+        /** A boolean field. */
+        void bool(String key, boolean value);
+    }
+
+    /** Writes the line's fields, in their documented order, to {@code w}. */
+    public static void writeFields(CanonicalLine line, FieldWriter w) {
+        w.text("request_id", line.requestId());
+        w.text("http_method", line.httpMethod());
+        w.text("http_path", line.httpPath());
+        w.text("http_route", line.httpRoute());
+        w.number("status", line.status());
+        w.bool("response_written", line.responseWritten());
+        w.text("duration", goDuration(line.duration()));
+        w.number("alloc_bytes", line.allocatedBytes());
+        if (line.allocUnavailableReason().isPresent()) {
+            w.text("alloc_unavailable", line.allocUnavailableReason().get());
+        }
+        w.number("alloc_threads", line.allocThreads());
+        w.number("total_alloc_delta", line.totalAllocDelta());
+        w.text("alloc_read_duration", goDuration(line.readOverhead()));
+        if (line.profileKey().isPresent()) {
+            w.text("profile_key", line.profileKey().get());
+        }
+    }
+
+    /** The line's fields as logfmt name to value (a {@code String}, {@code Long} or {@code Boolean}). */
     public static Map<String, Object> fields(CanonicalLine line) {
         Map<String, Object> m = new LinkedHashMap<>(24);
-        m.put("request_id", line.requestId());
-        m.put("http_method", line.httpMethod());
-        m.put("http_path", line.httpPath());
-        m.put("http_route", line.httpRoute());
-        m.put("status", line.status());
-        m.put("response_written", line.responseWritten());
-        m.put("duration", goDuration(line.duration()));
-        m.put("alloc_bytes", line.allocatedBytes());
-        line.allocUnavailableReason().ifPresent(r -> m.put("alloc_unavailable", r));
-        m.put("alloc_threads", line.allocThreads());
-        m.put("total_alloc_delta", line.totalAllocDelta());
-        m.put("alloc_read_duration", goDuration(line.readOverhead()));
-        line.profileKey().ifPresent(k -> m.put("profile_key", k));
+        writeFields(line, new FieldWriter() {
+            @Override
+            public void text(String key, String value) {
+                m.put(key, value);
+            }
+
+            @Override
+            public void number(String key, long value) {
+                m.put(key, value);
+            }
+
+            @Override
+            public void bool(String key, boolean value) {
+                m.put(key, value);
+            }
+        });
         return m;
     }
 
-    /** {@code canonical_api_line key=value ...}, with every value escaped by {@link Logfmt}. */
+    /** {@code canonical_api_line key=value ...}, with every text value escaped by {@link Logfmt}. */
     public static String logfmt(CanonicalLine line) {
-        return logfmt(MESSAGE_PREFIX, fields(line));
+        StringBuilder sb = new StringBuilder(320);
+        sb.append(MESSAGE_PREFIX);
+        writeFields(line, new LogfmtWriter(sb));
+        return sb.toString();
     }
 
     /** {@code prefix key=value ...} for any fields; strings are escaped, numbers and booleans written as is. */
@@ -58,6 +101,31 @@ public final class CanonicalLineFormat {
             }
         }
         return sb.toString();
+    }
+
+    /** Appends {@code key=value} pairs to a builder. */
+    static final class LogfmtWriter implements FieldWriter {
+        private final StringBuilder sb;
+
+        LogfmtWriter(StringBuilder sb) {
+            this.sb = sb;
+        }
+
+        @Override
+        public void text(String key, String value) {
+            sb.append(' ').append(key).append('=');
+            Logfmt.appendValue(sb, value);
+        }
+
+        @Override
+        public void number(String key, long value) {
+            sb.append(' ').append(key).append('=').append(value);
+        }
+
+        @Override
+        public void bool(String key, boolean value) {
+            sb.append(' ').append(key).append('=').append(value);
+        }
     }
 
     /** A duration the way Go prints one, with {@code us} for microseconds: {@code 840ns}, {@code 12.345ms}. */
@@ -78,7 +146,13 @@ public final class CanonicalLineFormat {
     private static String decimal(long ns, long unit) {
         long whole = ns / unit;
         long frac = (ns % unit) * 1000 / unit;
-        String f = Long.toString(frac);
-        return whole + "." + "000".substring(f.length()) + f;
+        StringBuilder sb = new StringBuilder(12).append(whole).append('.');
+        if (frac < 100) {
+            sb.append('0');
+        }
+        if (frac < 10) {
+            sb.append('0');
+        }
+        return sb.append(frac).toString();
     }
 }

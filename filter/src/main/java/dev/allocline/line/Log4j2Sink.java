@@ -34,7 +34,7 @@ public final class Log4j2Sink implements CanonicalLineSink {
     @Override
     public void accept(CanonicalLine line) {
         if (logger.isEnabled(level)) {
-            logger.log(level, new LineMessage(CanonicalLineFormat.MESSAGE_PREFIX, CanonicalLineFormat.fields(line)));
+            logger.log(level, new LineMessage(line));
         }
     }
 
@@ -54,13 +54,49 @@ public final class Log4j2Sink implements CanonicalLineSink {
                 with(e.getKey(), e.getValue());
             }
             this.fieldsInOrder = fields;
+            this.line = null;
+        }
+
+        /** The canonical line's message: its map is filled directly, its text rendered on first use. */
+        LineMessage(CanonicalLine line) {
+            super(16);
+            this.prefix = CanonicalLineFormat.MESSAGE_PREFIX;
+            this.fieldsInOrder = null;
+            this.line = line;
+            CanonicalLineFormat.writeFields(line, new CanonicalLineFormat.FieldWriter() {
+                @Override
+                public void text(String key, String value) {
+                    with(key, value);
+                }
+
+                @Override
+                public void number(String key, long value) {
+                    with(key, value);
+                }
+
+                @Override
+                public void bool(String key, boolean value) {
+                    with(key, value);
+                }
+            });
         }
 
         private final transient Map<String, ?> fieldsInOrder;
+        private final transient CanonicalLine line;
+        /**
+         * Rendered once: Log4j2 formats a message when the event is created and the layout asks again;
+         * without this the logfmt text was built twice per event.
+         */
+        private transient String formatted;
 
         @Override
         public String getFormattedMessage() {
-            return CanonicalLineFormat.logfmt(prefix, fieldsInOrder);
+            String f = formatted;
+            if (f == null) {
+                f = line != null ? CanonicalLineFormat.logfmt(line) : CanonicalLineFormat.logfmt(prefix, fieldsInOrder);
+                formatted = f;
+            }
+            return f;
         }
 
         @Override
@@ -94,6 +130,16 @@ public final class Log4j2Sink implements CanonicalLineSink {
         @Override
         public LineMessage newInstance(Map<String, Object> map) {
             return new LineMessage(prefix, map);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return super.equals(o);
+        }
+
+        @Override
+        public int hashCode() {
+            return super.hashCode();
         }
     }
 }
