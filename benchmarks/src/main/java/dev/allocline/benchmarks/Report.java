@@ -244,16 +244,18 @@ public final class Report {
                 .append("), ").append(gib(e.getProperty("memory.bytes"))).append(" memory, ").append(e.getProperty("os", "?"))
                 .append(", clock source `").append(e.getProperty("clocksource", "?")).append("`. JVM: ")
                 .append(e.getProperty("java.vm", "?")).append(" (").append(e.getProperty("java.version", "?")).append(").\n\n");
-        JsonNode any = run.rows.isEmpty() ? null : run.rows.get(0).raw;
-        if (any != null) {
-            md.append("JMH ").append(any.path("jmhVersion").asText()).append(", mode `").append(e.getProperty("mode", "?"))
-                    .append("`: average time per operation, ").append(any.path("forks").asInt()).append(" fork, ")
-                    .append(any.path("warmupIterations").asInt()).append(" × ").append(any.path("warmupTime").asText())
-                    .append(" warm-up, ").append(any.path("measurementIterations").asInt()).append(" × ")
-                    .append(any.path("measurementTime").asText()).append(" measurement; JVM args `")
-                    .append(String.join(" ", jvmArgs(any))).append("`. Threads: ").append(e.getProperty("threads", "?"))
-                    .append(". Errors are JMH's 99.9% confidence half-widths.\n\n");
+        md.append("JMH settings, mode `").append(e.getProperty("mode", "?")).append("` (average time per operation; ")
+                .append("errors are JMH's 99.9% confidence half-widths; threads ").append(e.getProperty("threads", "?"))
+                .append("):\n\n| benchmark | forks | warm-up | measurement | JVM args |\n|---|---|---|---|---|\n");
+        for (String b : List.of("CounterReadBenchmark", "FilterOverheadBenchmark", "IncidentBenchmark")) {
+            run.rows.stream().filter(r -> r.benchmark.equals(b)).findFirst().ifPresent(r -> md.append("| `").append(b)
+                    .append("` | ").append(r.raw.path("forks").asInt()).append(" | ")
+                    .append(r.raw.path("warmupIterations").asInt()).append(" × ").append(r.raw.path("warmupTime").asText())
+                    .append(" | ").append(r.raw.path("measurementIterations").asInt()).append(" × ")
+                    .append(r.raw.path("measurementTime").asText()).append(" | `").append(String.join(" ", jvmArgs(r.raw)))
+                    .append("` |\n"));
         }
+        md.append('\n');
         md.append("**Oversubscription:** this machine has ").append(e.getProperty("cores", "?"))
                 .append(" cores, so every thread count above that is oversubscribed: threads wait for a core, and ")
                 .append("the average time per operation grows for the floor and the reads alike. Read the ratios ")
@@ -331,6 +333,24 @@ public final class Report {
             }
             md.append('\n');
         }
+        md.append("\nBytes allocated per request (JMH's GC profiler, `gc.alloc.rate.norm`; precise where time is noisy):\n\n| variant |");
+        ft.forEach(t -> md.append(' ').append(t).append(" t |"));
+        md.append("\n|---|");
+        ft.forEach(t -> md.append("---|"));
+        md.append('\n');
+        for (String v : VARIANTS) {
+            md.append("| `").append(v).append("` |");
+            for (int t : ft) {
+                double bytes = allocPerOp(run.row("helloWorld", t, "variant", v));
+                double base = allocPerOp(run.row("helloWorld", t, "variant", "baseline"));
+                md.append(' ').append(num(bytes));
+                if (!v.equals("baseline") && !Double.isNaN(bytes)) {
+                    md.append(" (+").append(num(bytes - base)).append(')');
+                }
+                md.append(" |");
+            }
+            md.append('\n');
+        }
         String fchart = "filter-overhead-jdk" + run.jdk + ".svg";
         Files.writeString(dir.resolve(fchart), Svg.lineChart("Feature overhead on hello world, JDK " + run.jdk,
                 "threads", "% over baseline", overhead, false));
@@ -364,6 +384,14 @@ public final class Report {
             md.append("\nOn a request this expensive the Feature's fixed per-request cost disappears in the noise ")
                     .append("(the difference can even come out negative: it is within the error bars).\n\n");
         }
+    }
+
+    private static double allocPerOp(Row r) {
+        if (r == null) {
+            return Double.NaN;
+        }
+        JsonNode m = r.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        return m.isMissingNode() ? Double.NaN : m.path("score").asDouble();
     }
 
     private static List<String> jvmArgs(JsonNode n) {
