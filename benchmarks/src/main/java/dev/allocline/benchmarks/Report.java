@@ -210,12 +210,16 @@ public final class Report {
             for (int t : ft) {
                 double base = run.score("helloWorld", t, "variant", "baseline");
                 double share = (run.score("helloWorld", t, "variant", v) - base) / base;
-                if (share > worstShare) {
+                if (!Double.isNaN(share) && share > worstShare) {
                     worstShare = share;
                     at = t;
                 }
             }
             boolean headline = v.equals("log4j_noop");
+            if (worstShare == -1 || Double.isNaN(worstShare)) {
+                md.append("- Feature (`").append(v).append("`): not measured in this run.\n");
+                continue;
+            }
             md.append("- ").append(headline ? "**" : "").append("Feature (`").append(v).append("`) ≤ ")
                     .append(pct(FEATURE_TARGET_SHARE)).append(" of a hello-world request in-process: ")
                     .append(worstShare <= FEATURE_TARGET_SHARE ? "PASS" : "FAIL").append(headline ? "**" : "")
