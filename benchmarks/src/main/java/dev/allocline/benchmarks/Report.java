@@ -268,11 +268,7 @@ public final class Report {
         for (String idle : List.of("0", "500")) {
             md.append("### Counter reads, ").append(idle).append(" idle live threads (ns/op; ratio to `nanoTime` at the same thread count)\n\n");
             TreeSet<Integer> threads = run.threads("CounterReadBenchmark");
-            md.append("| read |");
-            threads.forEach(t -> md.append(' ').append(t).append(" t |"));
-            md.append("\n|---|");
-            threads.forEach(t -> md.append("---|"));
-            md.append('\n');
+            tableHeader(md, "read", threads);
             for (String read : READS) {
                 md.append("| `").append(read).append("` |");
                 for (int t : threads) {
@@ -309,11 +305,8 @@ public final class Report {
         }
 
         TreeSet<Integer> ft = run.threads("FilterOverheadBenchmark");
-        md.append("### The Feature on a hello-world request, in-process (ns/request; overhead vs `baseline` at the same thread count)\n\n| variant |");
-        ft.forEach(t -> md.append(' ').append(t).append(" t |"));
-        md.append("\n|---|");
-        ft.forEach(t -> md.append("---|"));
-        md.append('\n');
+        md.append("### The Feature on a hello-world request, in-process (ns/request; overhead vs `baseline` at the same thread count)\n\n");
+        tableHeader(md, "variant", ft);
         Map<String, Map<Integer, Double>> overhead = new LinkedHashMap<>();
         for (String v : VARIANTS) {
             md.append("| `").append(v).append("` |");
@@ -337,11 +330,8 @@ public final class Report {
             }
             md.append('\n');
         }
-        md.append("\nBytes allocated per request (JMH's GC profiler, `gc.alloc.rate.norm`; precise where time is noisy):\n\n| variant |");
-        ft.forEach(t -> md.append(' ').append(t).append(" t |"));
-        md.append("\n|---|");
-        ft.forEach(t -> md.append("---|"));
-        md.append('\n');
+        md.append("\nBytes allocated per request (JMH's GC profiler, `gc.alloc.rate.norm`; precise where time is noisy):\n\n");
+        tableHeader(md, "variant", ft);
         for (String v : VARIANTS) {
             md.append("| `").append(v).append("` |");
             for (int t : ft) {
@@ -363,11 +353,8 @@ public final class Report {
         TreeSet<Integer> it = run.threads("IncidentBenchmark");
         if (!it.isEmpty()) {
             md.append("### The incident's path: ").append(IncidentBenchmark.ROWS)
-                    .append(" rows as indented JSON, in-process (µs/request)\n\n| variant |");
-            it.forEach(t -> md.append(' ').append(t).append(" t |"));
-            md.append("\n|---|");
-            it.forEach(t -> md.append("---|"));
-            md.append('\n');
+                    .append(" rows as indented JSON, in-process (µs/request)\n\n");
+            tableHeader(md, "variant", it);
             for (String v : List.of("baseline", "log4j_noop")) {
                 md.append("| `").append(v).append("` |");
                 for (int t : it) {
@@ -388,6 +375,14 @@ public final class Report {
             md.append("\nOn a request this expensive the Feature's fixed per-request cost disappears in the noise ")
                     .append("(the difference can even come out negative: it is within the error bars).\n\n");
         }
+    }
+
+    private static void tableHeader(StringBuilder md, String first, TreeSet<Integer> threads) {
+        md.append("| ").append(first).append(" |");
+        threads.forEach(t -> md.append(' ').append(t).append(" t |"));
+        md.append("\n|---|");
+        threads.forEach(t -> md.append("---|"));
+        md.append('\n');
     }
 
     private static double allocPerOp(Row r) {

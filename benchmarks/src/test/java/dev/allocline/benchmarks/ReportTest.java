@@ -1,0 +1,90 @@
+package dev.allocline.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report's verdicts are computed from the JSON, and say which read or thread count breaks a target. */
+class ReportTest {
+
+    private static final ObjectMapper OM = new ObjectMapper();
+
+    private static ObjectNode row(String cls, String method, int threads, String paramKey, String paramValue, double score) {
+        ObjectNode n = OM.createObjectNode();
+        n.put("benchmark", "dev.allocline.benchmarks." + cls + "." + method);
+        n.put("threads", threads);
+        n.put("forks", 1);
+        n.put("warmupIterations", 1);
+        n.put("warmupTime", "1 s");
+        n.put("measurementIterations", 1);
+        n.put("measurementTime", "1 s");
+        if (paramKey != null) {
+            n.putObject("params").put(paramKey, paramValue);
+        }
+        ObjectNode pm = n.putObject("primaryMetric");
+        pm.put("score", score);
+        pm.put("scoreError", 1.0);
+        pm.put("scoreUnit", "ns/op");
+        return n;
+    }
+
+    private static void reads(ArrayNode a, int t, String idle, double current, double total) {
+        a.add(row("CounterReadBenchmark", "nanoTime", t, "idleThreads", idle, 20));
+        a.add(row("CounterReadBenchmark", "currentThreadAllocatedBytes", t, "idleThreads", idle, 20));
+        a.add(row("CounterReadBenchmark", "libraryCurrentThreadAllocatedBytes", t, "idleThreads", idle, current));
+        a.add(row("CounterReadBenchmark", "librarySampledTotalAllocatedBytes", t, "idleThreads", idle, total));
+        a.add(row("CounterReadBenchmark", "totalThreadAllocatedBytesDirect", t, "idleThreads", idle,
+                idle.equals("0") ? 100 : 3000));
+    }
+
+    private static void filter(ArrayNode a, int t, double baseline, double noop) {
+        a.add(row("FilterOverheadBenchmark", "helloWorld", t, "variant", "baseline", baseline));
+        a.add(row("FilterOverheadBenchmark", "helloWorld", t, "variant", "accounting_only", baseline * 1.01));
+        a.add(row("FilterOverheadBenchmark", "helloWorld", t, "variant", "log4j_noop", noop));
+    }
+
+    private static String report(Path dir, ArrayNode rows) throws Exception {
+        OM.writeValue(dir.resolve("jmh-jdk17.json").toFile(), rows);
+        Files.writeString(dir.resolve("env-jdk17.properties"), "cores=2\nmode=full\nthreads=[1, 100]\n");
+        Report.write(dir);
+        return Files.readString(dir.resolve("REPORT.md"));
+    }
+
+    @Test
+    void cheapReadsAndASmallFeaturePass(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        for (int t : new int[] {1, 100}) {
+            reads(a, t, "0", 25, 1);
+            reads(a, t, "500", 26, 1.1);
+            filter(a, t, 10_000, 10_300);
+        }
+        String md = report(dir, a);
+        assertTrue(md.contains("`nanoTime` floor at every thread count: PASS"), md);
+        assertTrue(md.contains("500 idle live threads: PASS"), md);
+        assertTrue(md.contains("hello-world request in-process: PASS**"), md);
+        assertTrue(Files.exists(dir.resolve("reads-jdk17-idle0.svg")));
+        assertTrue(Files.readString(dir.resolve("filter-overhead-jdk17.svg")).startsWith("<svg"));
+    }
+
+    @Test
+    void aSlowReadOrAnExpensiveFeatureFailsAndSaysWhere(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        reads(a, 1, "500", 25, 1);
+        reads(a, 100, "0", 25, 1);
+        reads(a, 100, "500", 200, 5); // 10x nanoTime at 100 threads, and the sampled read grew 5x
+        filter(a, 1, 10_000, 10_300);
+        filter(a, 100, 10_000, 12_000);
+        String md = report(dir, a);
+        assertTrue(md.contains("every thread count: FAIL"), md);
+        assertTrue(md.contains("libraryCurrentThreadAllocatedBytes @100t/500 idle"), md);
+        assertTrue(md.contains("500 idle live threads: FAIL"), md);
+        assertTrue(md.contains("hello-world request in-process: FAIL** — worst 20.0% at 100 threads"), md);
+    }
+}
