@@ -82,10 +82,17 @@ class LoadTest {
         final List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicLong lines = new AtomicLong();
         final AtomicLong profileKeys = new AtomicLong();
+        final java.util.concurrent.atomic.LongAdder readNanos = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAccumulator maxReadNanos =
+                new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
+        final java.util.concurrent.atomic.LongAdder durationNanos = new java.util.concurrent.atomic.LongAdder();
 
         @Override
         public void accept(CanonicalLine line) {
             lines.incrementAndGet();
+            readNanos.add(line.readOverhead().toNanos());
+            maxReadNanos.accumulate(line.readOverhead().toNanos());
+            durationNanos.add(line.duration().toNanos());
             linesByPath.merge(line.httpPath(), 1, Integer::sum);
             if (!requestIds.add(line.requestId())) {
                 violations.add("duplicate request id " + line.requestId());
@@ -139,6 +146,9 @@ class LoadTest {
             }
             long heapBefore = usedHeapAfterGc();
             long linesBefore = checker.lines.get();
+            checker.readNanos.reset();
+            checker.maxReadNanos.reset();
+            checker.durationNanos.reset();
 
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             ConcurrentHashMap<String, Kind> sent = new ConcurrentHashMap<>();
@@ -222,8 +232,14 @@ class LoadTest {
             latWithout.clear();
             long heapAfter = usedHeapAfterGc();
 
+            double meanReadMicros = checker.readNanos.sum() / 1e3 / Math.max(1, linesCount);
+            double maxReadMicros = checker.maxReadNanos.get() / 1e3;
+            double meanDurationMicros = checker.durationNanos.sum() / 1e3 / Math.max(1, linesCount);
             String summary = summary(seconds, runSeconds, requestsWith, linesCount, missing, extra, changedCount, errorCount,
-                    violations.size(), with50, without50, profileKeyCount, profilesOnDisk, maxProfiles, heapBefore, heapAfter);
+                    violations.size(), with50, without50, profileKeyCount, profilesOnDisk, maxProfiles, heapBefore, heapAfter)
+                    + String.format(Locale.ROOT, "| counter reads per request (`alloc_read_duration`), mean / max | %.2f µs / %.1f µs |%n"
+                    + "| mean `duration` (Jersey's processing, as on the lines) | %.0f µs |%n",
+                    meanReadMicros, maxReadMicros, meanDurationMicros);
             System.out.println(summary);
             Path out = Path.of(System.getProperty("allocline.load.report", "target/load-summary.md"));
             Files.createDirectories(out.toAbsolutePath().getParent());
