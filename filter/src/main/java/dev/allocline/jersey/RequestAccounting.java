@@ -2,6 +2,8 @@ package dev.allocline.jersey;
 
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.profile.RequestWindow;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -28,6 +30,16 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
 final class RequestAccounting implements RequestEventListener {
 
     private static final ThreadLocal<Segment> TOP = new ThreadLocal<>();
+    /** Read time is added with an atomic add: a monitor per counter read would double its cost. */
+    private static final VarHandle READ_NANOS;
+
+    static {
+        try {
+            READ_NANOS = MethodHandles.lookup().findVarHandle(RequestAccounting.class, "readNanos", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final AllocLineRuntime runtime;
     final String requestId;
@@ -35,9 +47,10 @@ final class RequestAccounting implements RequestEventListener {
     final long startEpochMillis;
     private final long processBaseline;
 
+    /** Time spent reading counters; only changed through {@link #READ_NANOS}. */
+    private long readNanos;
     // Guarded by this.
     private long bytes;
-    private long readNanos;
     private String unavailableReason;
     private int threads;
     private long[] threadIds = new long[2];
@@ -53,9 +66,7 @@ final class RequestAccounting implements RequestEventListener {
         long b = runtime.counter.currentThreadAllocatedBytes();
         long t1 = System.nanoTime();
         this.startNanos = t0;
-        synchronized (this) {
-            readNanos += t1 - t0;
-        }
+        this.readNanos = t1 - t0;
         push(Thread.currentThread(), b);
         if (request != null) {
             request.setProperty(AllocLine.REQUEST_PROPERTY, this);
@@ -266,10 +277,7 @@ final class RequestAccounting implements RequestEventListener {
     private long timedRead() {
         long t0 = System.nanoTime();
         long v = runtime.counter.currentThreadAllocatedBytes();
-        long t1 = System.nanoTime();
-        synchronized (this) {
-            readNanos += t1 - t0;
-        }
+        READ_NANOS.getAndAdd(this, System.nanoTime() - t0);
         return v;
     }
 
@@ -294,7 +302,7 @@ final class RequestAccounting implements RequestEventListener {
             }
             open = null;
             total = unavailableReason == null ? bytes : -1L;
-            overhead = readNanos;
+            overhead = (long) READ_NANOS.getVolatile(this);
             threadCount = threads;
             reason = unavailableReason;
             ids = java.util.Arrays.copyOf(threadIds, threads);
@@ -325,7 +333,7 @@ final class RequestAccounting implements RequestEventListener {
         if (s.inMethod && s.thread != Thread.currentThread()) {
             long t0 = System.nanoTime();
             long now = runtime.counter.threadAllocatedBytes(s.thread.getId());
-            readNanos += System.nanoTime() - t0;
+            READ_NANOS.getAndAdd(this, System.nanoTime() - t0);
             addLocked(s, now);
         }
     }
