@@ -29,15 +29,23 @@ public final class SlowProxy implements AutoCloseable {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         pool.execute(() -> {
             while (!server.isClosed()) {
+                Socket client;
                 try {
-                    Socket client = server.accept();
-                    Socket upstream = new Socket();
-                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
-                    pool.execute(() -> pump(client, upstream));
-                    pool.execute(() -> pump(upstream, client));
+                    client = server.accept();
                 } catch (IOException e) {
-                    return;
+                    return; // the proxy was closed
                 }
+                Socket upstream = new Socket();
+                try {
+                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
+                } catch (IOException e) {
+                    // The target is down (a test stopped it): refuse this connection, keep accepting.
+                    closeQuietly(client);
+                    closeQuietly(upstream);
+                    continue;
+                }
+                pool.execute(() -> pump(client, upstream));
+                pool.execute(() -> pump(upstream, client));
             }
         });
     }
@@ -70,6 +78,14 @@ public final class SlowProxy implements AutoCloseable {
             } catch (IOException ignored) {
                 // closing
             }
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing
         }
     }
 
