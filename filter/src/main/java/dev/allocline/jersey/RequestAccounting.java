@@ -67,7 +67,7 @@ final class RequestAccounting implements RequestEventListener {
         long t1 = System.nanoTime();
         this.startNanos = t0;
         this.readNanos = t1 - t0;
-        push(Thread.currentThread(), b);
+        push(Thread.currentThread(), b, false);
         if (request != null) {
             request.setProperty(AllocLine.REQUEST_PROPERTY, this);
         }
@@ -75,11 +75,16 @@ final class RequestAccounting implements RequestEventListener {
 
     /** The request whose work the calling thread is doing right now, or null. */
     static RequestAccounting current() {
-        Segment s = TOP.get();
+        Segment s = live(TOP.get());
+        return s == null ? null : s.owner;
+    }
+
+    /** {@code s} or the first segment below it that is still open; closed ones are stale. */
+    private static Segment live(Segment s) {
         while (s != null && s.closed) {
             s = s.below;
         }
-        return s == null ? null : s.owner;
+        return s;
     }
 
     @Override
@@ -128,21 +133,13 @@ final class RequestAccounting implements RequestEventListener {
             }
             return;
         }
-        Segment s = push(Thread.currentThread(), timedRead());
-        if (inMethod) {
-            synchronized (this) {
-                s.inMethod = true;
-            }
-        }
+        push(Thread.currentThread(), timedRead(), inMethod);
     }
 
     /** Opens a segment on the calling thread for work handed over by {@link AllocLine#wrap}; returns it. */
     Segment enterForeign() {
-        Segment s = push(Thread.currentThread(), timedRead());
-        synchronized (this) {
-            s.inMethod = true; // the wrapped task runs for this request until it returns
-        }
-        return s;
+        // The wrapped task runs for this request until it returns, so it counts as in the method.
+        return push(Thread.currentThread(), timedRead(), true);
     }
 
     /** Closes the calling thread's segment of this request, if it has one on its stack. */
@@ -163,10 +160,7 @@ final class RequestAccounting implements RequestEventListener {
         synchronized (this) {
             closeLocked(s, now);
         }
-        Segment below = s.below;
-        while (below != null && below.closed) {
-            below = below.below;
-        }
+        Segment below = live(s.below);
         TOP.set(below);
         if (below != null) {
             below.owner.resume(below, now);
@@ -186,16 +180,14 @@ final class RequestAccounting implements RequestEventListener {
         }
     }
 
-    private Segment push(Thread thread, long now) {
-        Segment below = TOP.get();
-        while (below != null && below.closed) {
-            below = below.below;
-        }
+    private Segment push(Thread thread, long now, boolean inMethod) {
+        Segment below = live(TOP.get());
         if (below != null) {
             below.owner.pause(below, now);
         }
         Segment s = new Segment(this, thread, below, now);
         synchronized (this) {
+            s.inMethod = inMethod;
             if (finished) {
                 s.closed = true;
             } else {

@@ -91,13 +91,15 @@ public final class CanonicalLineFormat {
     public static String logfmt(String prefix, Map<String, ?> fields) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(prefix);
+        LogfmtWriter w = new LogfmtWriter(sb);
         for (Map.Entry<String, ?> e : fields.entrySet()) {
-            sb.append(' ').append(e.getKey()).append('=');
             Object v = e.getValue();
-            if (v instanceof Number || v instanceof Boolean) {
-                sb.append(v);
+            if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+                w.number(e.getKey(), ((Number) v).longValue());
+            } else if (v instanceof Boolean) {
+                w.bool(e.getKey(), (Boolean) v);
             } else {
-                Logfmt.appendValue(sb, String.valueOf(v));
+                w.text(e.getKey(), String.valueOf(v));
             }
         }
         return sb.toString();
