@@ -2,7 +2,7 @@ package dev.allocline.jersey;
 
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.line.Log4j2Sink;
-import dev.allocline.meter.ThreadAllocationCounter;
+import dev.allocline.internal.meter.ThreadAllocationCounter;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 import java.nio.file.Path;
@@ -10,7 +10,7 @@ import java.time.Duration;
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.profile.ProfileKind;
 import dev.allocline.profile.ProfileStore;
-import dev.allocline.profile.ProfileTrigger;
+import dev.allocline.internal.profile.ProfileTrigger;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,13 +3,13 @@ package dev.allocline.jersey;
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
-import dev.allocline.meter.ProcessAllocationSampler;
-import dev.allocline.meter.ThreadAllocationCounter;
+import dev.allocline.internal.meter.ProcessAllocationSampler;
+import dev.allocline.internal.meter.ThreadAllocationCounter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import dev.allocline.profile.ProfileTrigger;
-import dev.allocline.profile.RequestWindow;
+import dev.allocline.internal.profile.ProfileTrigger;
+import dev.allocline.internal.profile.RequestWindow;
 
 /** What every request of one application shares: the counters, the sinks, the failure log. */
 final class AllocLineRuntime {

@@ -1,7 +1,7 @@
 package dev.allocline.jersey;
 
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.profile.RequestWindow;
+import dev.allocline.internal.profile.RequestWindow;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package dev.allocline.line;
 
+import dev.allocline.internal.line.Logfmt;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.allocline.meter;
+package dev.allocline.internal.meter;
 
 import java.lang.invoke.CallSite;
 import java.lang.invoke.LambdaMetafactory;

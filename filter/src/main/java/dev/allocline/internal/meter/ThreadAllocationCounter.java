@@ -1,4 +1,4 @@
-package dev.allocline.meter;
+package dev.allocline.internal.meter;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;

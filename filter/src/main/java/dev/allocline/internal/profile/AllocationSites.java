@@ -1,4 +1,4 @@
-package dev.allocline.profile;
+package dev.allocline.internal.profile;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ public final class AllocationSites {
     private static final String[] LIBRARY_PREFIXES = {
         "java.", "javax.", "jdk.", "sun.", "com.sun.", "jakarta.", "org.glassfish.", "com.fasterxml.",
         "org.apache.logging.", "org.jvnet.hk2.", "dev.allocline.jersey.", "dev.allocline.profile.", "dev.allocline.line.",
-        "dev.allocline.meter.", "org.h2.", "software.amazon.", "io.netty.", "org.eclipse.jetty.",
+        "dev.allocline.internal.meter.", "org.h2.", "software.amazon.", "io.netty.", "org.eclipse.jetty.",
     };
 
     /** One allocation site and the bytes sampled there. */

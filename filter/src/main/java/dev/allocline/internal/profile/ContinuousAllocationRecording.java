@@ -1,4 +1,4 @@
-package dev.allocline.profile;
+package dev.allocline.internal.profile;
 
 import java.io.IOException;
 import java.nio.file.Path;

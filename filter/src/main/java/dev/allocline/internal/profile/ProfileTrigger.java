@@ -1,8 +1,10 @@
-package dev.allocline.profile;
+package dev.allocline.internal.profile;
 
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.Log4j2Sink;
+import dev.allocline.profile.ProfileKind;
+import dev.allocline.profile.ProfileStore;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.allocline.line;
+package dev.allocline.internal.line;
 
 /**
  * logfmt rendering that no client can forge.
