@@ -1,7 +1,7 @@
 package dev.allocline.benchmarks;
 
-import dev.allocline.meter.ProcessAllocationSampler;
-import dev.allocline.meter.ThreadAllocationCounter;
+import dev.allocline.internal.meter.ProcessAllocationSampler;
+import dev.allocline.internal.meter.ThreadAllocationCounter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;

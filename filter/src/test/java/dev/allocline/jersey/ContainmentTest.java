@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.meter.ThreadAllocationCounter;
+import dev.allocline.internal.meter.ThreadAllocationCounter;
 import dev.allocline.testing.CapturedLog;
 import dev.allocline.testing.LineCollector;
 import dev.allocline.testing.LoopbackServer;

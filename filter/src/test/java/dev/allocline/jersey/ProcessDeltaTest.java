@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.meter.ProcessAllocationSampler;
+import dev.allocline.internal.meter.ProcessAllocationSampler;
 import dev.allocline.testing.Allocate;
 import dev.allocline.testing.InProcess;
 import dev.allocline.testing.LineCollector;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.meter.ThreadAllocationCounter;
+import dev.allocline.internal.meter.ThreadAllocationCounter;
 import dev.allocline.testing.InProcess;
 import dev.allocline.testing.LineCollector;
 import java.util.Optional;

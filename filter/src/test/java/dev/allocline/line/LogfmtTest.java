@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.allocline.internal.line.Logfmt;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

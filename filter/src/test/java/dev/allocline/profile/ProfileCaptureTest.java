@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.jersey.AllocLineFeature;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.testing.CapturedLog;

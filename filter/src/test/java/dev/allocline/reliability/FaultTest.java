@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.allocline.jersey.AllocLineFeature;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.profile.ProfileStore;
-import dev.allocline.profile.ProfileTrigger;
+import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.profile.S3ProfileStore;
 import dev.allocline.testing.CapturedLog;
 import dev.allocline.testing.LineCollector;
