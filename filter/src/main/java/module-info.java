@@ -11,6 +11,9 @@ module dev.allocline {
     requires java.management;
     requires jdk.management;
     requires jdk.jfr;
+    requires static org.slf4j;
+    requires static io.opentelemetry.api;
+    requires static io.opentelemetry.context;
     requires static software.amazon.awssdk.services.s3;
     requires static software.amazon.awssdk.core;
     requires static software.amazon.awssdk.http;
@@ -18,4 +21,5 @@ module dev.allocline {
     exports dev.allocline.jersey;
     exports dev.allocline.line;
     exports dev.allocline.profile;
+    // exports nothing else: dev.allocline.internal.* is not API
 }

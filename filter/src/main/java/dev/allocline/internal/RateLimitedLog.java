@@ -3,19 +3,21 @@ package dev.allocline.internal;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
+import dev.allocline.internal.log.LogBackend;
+import dev.allocline.internal.log.Logging;
 
 /**
  * Logs a failure inside the library at most once per period per cause, counting what it suppressed.
  * A failing sink or store would otherwise log once per request and become the incident itself.
+ * Goes to whichever logging API reaches an appender ({@link Logging}). Any thread; never blocks.
  * Not API: may change without notice.
  */
 public final class RateLimitedLog {
 
     private static final int MAX_CAUSES = 256;
 
-    private final Logger logger;
+    private final String logger;
+    private final LogBackend backend;
     private final long periodNanos;
     private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
 
@@ -25,7 +27,8 @@ public final class RateLimitedLog {
     }
 
     public RateLimitedLog(String loggerName, java.time.Duration period) {
-        this.logger = LogManager.getLogger(loggerName);
+        this.logger = loggerName;
+        this.backend = Logging.failures();
         this.periodNanos = period.toNanos();
     }
 
@@ -47,11 +50,7 @@ public final class RateLimitedLog {
             }
             long skipped = slot.suppressed.getAndSet(0);
             String text = skipped == 0 ? message : message + " (" + skipped + " similar failures suppressed)";
-            if (error == null) {
-                logger.warn(text);
-            } else {
-                logger.warn(text, error);
-            }
+            backend.warn(logger, text, error);
         } catch (RuntimeException | LinkageError ignored) {
             // Logging the failure must not become a failure of its own.
         }

@@ -1,5 +1,7 @@
 package dev.allocline.jersey;
 
+import dev.allocline.internal.accounting.Runtime;
+import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.monitoring.ApplicationEvent;
 import org.glassfish.jersey.server.monitoring.ApplicationEventListener;
 import org.glassfish.jersey.server.monitoring.RequestEvent;
@@ -9,12 +11,17 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  * Jersey calls {@link #onRequest} on the request thread with the {@code START} event, before any
  * filter, including {@code @PreMatching} ones, and before routing, so 404s are counted too. That is
  * where the baseline is taken; the returned listener then sees every later event of the request.
+ * Background parts start when the application is valid and built ({@code INITIALIZATION_APP_FINISHED},
+ * which Jersey fires after model validation, also where no container calls {@code onStartup}; the
+ * later {@code INITIALIZATION_FINISHED} and {@code RELOAD_FINISHED} find them started), not at
+ * {@code INITIALIZATION_START}: a failed initialisation is followed by no destroy and would leak them.
+ * They stop on {@code DESTROY_FINISHED}.
  */
 final class AllocLineEventListener implements ApplicationEventListener {
 
-    private final AllocLineRuntime runtime;
+    private final Runtime runtime;
 
-    AllocLineEventListener(AllocLineRuntime runtime) {
+    AllocLineEventListener(Runtime runtime) {
         this.runtime = runtime;
     }
 
@@ -22,7 +29,9 @@ final class AllocLineEventListener implements ApplicationEventListener {
     public void onEvent(ApplicationEvent event) {
         try {
             switch (event.getType()) {
-                case INITIALIZATION_START:
+                case INITIALIZATION_APP_FINISHED:
+                case INITIALIZATION_FINISHED:
+                case RELOAD_FINISHED:
                     runtime.start();
                     break;
                 case DESTROY_FINISHED:
@@ -32,16 +41,24 @@ final class AllocLineEventListener implements ApplicationEventListener {
                     break;
             }
         } catch (RuntimeException | LinkageError e) {
-            runtime.failures.warn("lifecycle", "allocline: " + event.getType() + " handling failed: " + e, e);
+            runtime.failures().warn("lifecycle", "allocline: " + event.getType() + " handling failed: " + e, e);
         }
     }
 
     @Override
     public RequestEventListener onRequest(RequestEvent requestEvent) {
         try {
-            return new RequestAccounting(runtime, requestEvent.getContainerRequest());
+            ContainerRequest request = requestEvent.getContainerRequest();
+            String header = runtime.settings().requestIdHeader();
+            String inbound = header == null || request == null ? null : request.getHeaderString(header);
+            JerseyRequestAccounting accounting = new JerseyRequestAccounting(runtime, runtime.requestId(inbound));
+            if (request != null) {
+                request.setProperty(AllocLine.REQUEST_PROPERTY, accounting);
+            }
+            accounting.begin();
+            return accounting;
         } catch (RuntimeException | LinkageError e) {
-            runtime.failures.warn("baseline", "allocline: could not take the request baseline; "
+            runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
                     + "this request gets no line: " + e, e);
             return null;
         }

@@ -1,18 +1,22 @@
 package dev.allocline.jersey;
 
+import dev.allocline.internal.Settings;
+import dev.allocline.internal.accounting.Runtime;
+import dev.allocline.internal.log.LogBackend;
+import dev.allocline.internal.log.Logging;
+import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.line.Log4j2Sink;
-import dev.allocline.internal.meter.ThreadAllocationCounter;
+import dev.allocline.line.Slf4jSink;
+import dev.allocline.profile.ProfileKind;
+import dev.allocline.profile.ProfileStore;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 import java.nio.file.Path;
 import java.time.Duration;
-import dev.allocline.internal.RateLimitedLog;
-import dev.allocline.profile.ProfileKind;
-import dev.allocline.profile.ProfileStore;
-import dev.allocline.internal.profile.ProfileTrigger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Registers allocline in a Jersey application: one canonical line per request with the bytes that
@@ -26,37 +30,40 @@ import java.util.List;
  * The line is emitted after Jersey wrote the response ({@code RequestEvent.FINISHED}), because the
  * entity is serialised after every response filter: a filter-only design would miss exactly the
  * allocations of a large JSON body. Nothing the Feature does can change a response: every failure
- * inside it is contained and logged at most once a minute per cause.
+ * inside it is contained and logged at most once a minute per cause. Immutable once built; one
+ * instance may be registered in several applications, each getting its own runtime.
  */
 public final class AllocLineFeature implements Feature {
 
-    private final Builder settings;
+    private final Settings settings;
 
-    private AllocLineFeature(Builder settings) {
+    private AllocLineFeature(Settings settings) {
         this.settings = settings;
     }
 
-    /** A builder with the defaults: Log4j2 sink on, process-wide delta on (sampled every 1 ms or slower when reads are costly). */
+    /**
+     * A builder with the defaults: lines to the logging API found on the class path (Log4j2, else SLF4J
+     * 2), the request id in the logging context under {@code request_id}, the process-wide delta on.
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     @Override
     public boolean configure(FeatureContext context) {
-        // A fresh runtime per application: each has its own lifecycle (sampler start and stop).
-        RateLimitedLog failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod);
-        ProfileTrigger profiles = settings.profileThreshold > 0
-                ? new ProfileTrigger(settings.profileSettings(), failures) : null;
-        AllocLineRuntime runtime = new AllocLineRuntime(ThreadAllocationCounter.platform(), settings.allSinks(),
-                settings.processDelta, settings.processSampleInterval, failures, profiles, settings.shutdownTimeout);
-        context.register(new AllocLineEventListener(runtime));
+        // A fresh runtime per application: each has its own lifecycle (sampler lease, recording).
+        context.register(new AllocLineEventListener(new Runtime(settings)));
         return true;
     }
 
     /** Settings of an {@link AllocLineFeature}; {@link #build()} validates them and names any bad one. */
     public static final class Builder {
         private final List<CanonicalLineSink> sinks = new ArrayList<>();
-        private boolean log4j = true;
+        private boolean defaultSink = true;
+        private String requestIdHeader;
+        private String contextKey = "request_id";
+        private Predicate<CanonicalLine> skip;
+        private List<String> applicationPackages = List.of();
         private boolean processDelta = true;
         private Duration processSampleInterval = Duration.ofMillis(1);
         private Duration failureLogPeriod = Duration.ofMinutes(1);
@@ -77,7 +84,7 @@ public final class AllocLineFeature implements Feature {
         private Builder() {
         }
 
-        /** Adds a sink; may be called several times. Sinks run in the order added, after Log4j2's. */
+        /** Adds a sink; may be called several times. Sinks run in the order added, after the default one. */
         public Builder sink(CanonicalLineSink sink) {
             if (sink == null) {
                 errors.add("sink must not be null");
@@ -87,9 +94,66 @@ public final class AllocLineFeature implements Feature {
             return this;
         }
 
-        /** Whether lines go to Log4j2 (logger {@value Log4j2Sink#DEFAULT_LOGGER}, INFO). Default on. */
-        public Builder log4j(boolean enabled) {
-            this.log4j = enabled;
+        /**
+         * Whether lines go to the logging API found on the class path (logger
+         * {@value Log4j2Sink#DEFAULT_LOGGER}, INFO): Log4j2 when it has a provider ({@link Log4j2Sink}),
+         * else SLF4J 2 with its key-value API ({@link Slf4jSink}), which is also chosen when Log4j2 is only
+         * a bridge to SLF4J ({@code log4j-to-slf4j}, as Spring Boot ships it). When neither reaches an
+         * appender, {@link #build()} fails rather than drop every line. Default on.
+         */
+        public Builder defaultSink(boolean enabled) {
+            this.defaultSink = enabled;
+            return this;
+        }
+
+        /**
+         * Trusts the request id sent in this header (e.g. {@code X-Request-Id} from the load balancer)
+         * when it is 1–128 characters of {@code [A-Za-z0-9._:-]}; otherwise one is generated. Either way
+         * the response carries the id in this header. Default: none (no inbound id is trusted, no header
+         * is added).
+         */
+        public Builder requestIdHeader(String headerName) {
+            this.requestIdHeader = headerName;
+            return this;
+        }
+
+        /**
+         * The key under which the request id is put in the logging context (Log4j2's
+         * {@code ThreadContext}, SLF4J's {@code MDC}) on every thread while it works for the request, so
+         * the request's other log lines carry it; the thread's previous value is restored afterwards.
+         * Default {@code request_id}; null turns it off.
+         */
+        public Builder loggingContextKey(String key) {
+            this.contextKey = key;
+            return this;
+        }
+
+        /**
+         * Lines for which {@code predicate} holds are not written (health checks are the usual case),
+         * except that a request answered with 5xx or over the profile threshold is always written.
+         * Evaluated once per request, after the response; a predicate that throws is logged and the
+         * line written.
+         */
+        public Builder skip(Predicate<CanonicalLine> predicate) {
+            if (predicate == null) {
+                errors.add("skip predicate must not be null");
+            } else {
+                this.skip = this.skip == null ? predicate : this.skip.or(predicate);
+            }
+            return this;
+        }
+
+        /**
+         * The application's package prefixes (e.g. {@code com.example.}): in a profile's analysis the first
+         * frame in one of them is the request's {@code app_site}. Default: the first frame outside the
+         * JDK, common frameworks and this library.
+         */
+        public Builder applicationPackages(String... prefixes) {
+            if (prefixes == null) {
+                errors.add("applicationPackages must not be null");
+            } else {
+                this.applicationPackages = List.of(prefixes);
+            }
             return this;
         }
 
@@ -201,28 +265,36 @@ public final class AllocLineFeature implements Feature {
                 problems.add("failureLogPeriod must be zero or positive, was " + failureLogPeriod);
             }
             validateProfiles(problems);
+            validateCorrelation(problems);
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("invalid AllocLineFeature settings: " + String.join("; ", problems));
             }
-            Builder copy = new Builder();
-            copy.sinks.addAll(sinks);
-            copy.log4j = log4j;
-            copy.processDelta = processDelta;
-            copy.processSampleInterval = processSampleInterval;
-            copy.failureLogPeriod = failureLogPeriod;
-            copy.profileThreshold = profileThreshold;
-            copy.profileStore = profileStore;
-            copy.profileCooldown = profileCooldown;
-            copy.environment = environment;
-            copy.profileKind = profileKind;
-            copy.profileTempDirectory = profileTempDirectory;
-            copy.profileMaxDiskBytes = profileMaxDiskBytes;
-            copy.jfrThrottle = jfrThrottle;
-            copy.jfrMaxAge = jfrMaxAge;
-            copy.jfrMaxSizeBytes = jfrMaxSizeBytes;
-            copy.heapDumpLive = heapDumpLive;
-            copy.shutdownTimeout = shutdownTimeout;
-            return new AllocLineFeature(copy);
+            return new AllocLineFeature(new Settings(allSinks(), processDelta, processSampleInterval, failureLogPeriod,
+                    profileThreshold, profileStore, profileCooldown, environment, profileKind, profileTempDirectory,
+                    profileMaxDiskBytes, jfrThrottle, jfrMaxAge, jfrMaxSizeBytes, heapDumpLive, shutdownTimeout,
+                    applicationPackages, requestIdHeader, contextKey, skip));
+        }
+
+        private void validateCorrelation(List<String> problems) {
+            if (requestIdHeader != null && !requestIdHeader.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")) {
+                problems.add("requestIdHeader must be an HTTP header name (a token of 1-64 characters), was "
+                        + requestIdHeader);
+            }
+            if (contextKey != null && !contextKey.matches("[A-Za-z_][A-Za-z0-9_.-]{0,63}")) {
+                problems.add("loggingContextKey must be 1-64 letters, digits, '_', '.' or '-', or null (off), was "
+                        + contextKey);
+            }
+            for (String p : applicationPackages) {
+                if (p == null || p.isBlank()) {
+                    problems.add("applicationPackages must not contain null or blank prefixes");
+                    break;
+                }
+            }
+            if (defaultSink && Logging.backend() == null) {
+                problems.add("defaultSink: no logging API reaches an appender on this class path ("
+                        + Logging.diagnosis() + "); add log4j-core or an SLF4J 2 provider such as logback-classic, "
+                        + "or set defaultSink(false) and add a sink of your own");
+            }
         }
 
         private void validateProfiles(List<String> problems) {
@@ -262,15 +334,11 @@ public final class AllocLineFeature implements Feature {
             }
         }
 
-        private ProfileTrigger.Settings profileSettings() {
-            return new ProfileTrigger.Settings(profileKind, profileStore, profileThreshold, profileCooldown, environment,
-                    profileTempDirectory, profileMaxDiskBytes, jfrThrottle, jfrMaxAge, jfrMaxSizeBytes, heapDumpLive);
-        }
-
         private List<CanonicalLineSink> allSinks() {
             List<CanonicalLineSink> all = new ArrayList<>();
-            if (log4j) {
-                all.add(new Log4j2Sink());
+            LogBackend backend = defaultSink ? Logging.backend() : null;
+            if (backend != null) {
+                all.add("slf4j".equals(backend.name()) ? new Slf4jSink() : new Log4j2Sink());
             }
             all.addAll(sinks);
             return all;

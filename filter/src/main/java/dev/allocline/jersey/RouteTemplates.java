@@ -1,9 +1,14 @@
 package dev.allocline.jersey;
 
+import java.net.URI;
 import java.util.List;
 import org.glassfish.jersey.uri.UriTemplate;
 
-/** Joins Jersey's matched templates into one route such as {@code /clusters/{cluster_id}/databases}. */
+/**
+ * Joins the application's base path and Jersey's matched templates into one route such as
+ * {@code /api/clusters/{cluster_id}/databases}, so that route and path agree (as Micrometer's Jersey
+ * tags do). Stateless; any thread.
+ */
 final class RouteTemplates {
 
     private RouteTemplates() {
@@ -14,11 +19,15 @@ final class RouteTemplates {
      * the resource class); the route is their reverse, joined with single slashes, with regular
      * expressions ({@code {id: [0-9]+}}) reduced to the variable name so cardinality stays low.
      */
-    static String route(List<UriTemplate> matchedLastFirst) {
+    static String route(URI baseUri, List<UriTemplate> matchedLastFirst) {
         if (matchedLastFirst == null || matchedLastFirst.isEmpty()) {
             return "";
         }
         StringBuilder raw = new StringBuilder(64);
+        String base = baseUri == null ? null : baseUri.getRawPath();
+        if (base != null) {
+            raw.append(base);
+        }
         for (int i = matchedLastFirst.size() - 1; i >= 0; i--) {
             raw.append('/').append(matchedLastFirst.get(i).getTemplate());
         }

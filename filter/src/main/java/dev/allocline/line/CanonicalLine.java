@@ -1,21 +1,23 @@
 package dev.allocline.line;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One request's canonical line: what was asked, what came back, how long it took and how many bytes
- * it allocated.
+ * it allocated, followed by the application's own fields. Immutable; safe to share between threads.
  *
- * @param requestId         id generated for this request (32 hex digits)
+ * @param requestId         the request's id: generated (32 hex digits), or the trusted inbound header
+ *                          (see {@code requestIdHeader})
  * @param httpMethod        the request method as sent
  * @param httpPath          the raw request path as sent, without the query string
- * @param httpRoute         the matched route template, e.g. {@code /clusters/{cluster_id}/databases};
- *                          empty when nothing matched
+ * @param httpRoute         the matched route template including the application's base path, e.g.
+ *                          {@code /api/clusters/{cluster_id}/databases}; empty when nothing matched
  * @param status            the response status; 0 when no response was produced
  * @param responseWritten   whether the response (headers and entity) reached the connection
- * @param duration          from the start of Jersey's processing to the end of writing the response
+ * @param duration          from the start of processing to the end of writing the response
  * @param allocatedBytes    bytes allocated by the threads working on this request while they did; -1
  *                          when unavailable (see {@code allocUnavailableReason})
  * @param allocUnavailableReason why {@code allocatedBytes} is -1 ({@code virtual_thread},
@@ -23,8 +25,12 @@ import java.util.Optional;
  * @param allocThreads      how many threads contributed to {@code allocatedBytes}
  * @param totalAllocDelta   process-wide allocated bytes over the request, sampled (see
  *                          {@code ProcessAllocationSampler}); -1 when disabled or unavailable
- * @param readOverhead      time spent reading counters for this request
+ * @param allocReads        how many times a thread's allocation counter was read for this request (each
+ *                          read costs ~20 ns of CPU, see the benchmark report); the line carries the count,
+ *                          not a wall-clock time, which preemption and cold code would inflate
  * @param profileKey        the key of the profile captured because of this request, if any
+ * @param fields            the application's fields ({@code AllocLine.put}) and the correlation fields
+ *                          ({@code trace_id}, {@code span_id}), in insertion order; unmodifiable
  */
 public record CanonicalLine(
         String requestId,
@@ -38,8 +44,9 @@ public record CanonicalLine(
         Optional<String> allocUnavailableReason,
         int allocThreads,
         long totalAllocDelta,
-        Duration readOverhead,
-        Optional<String> profileKey) {
+        int allocReads,
+        Optional<String> profileKey,
+        Map<String, Object> fields) {
 
     public CanonicalLine {
         Objects.requireNonNull(requestId, "requestId");
@@ -48,14 +55,14 @@ public record CanonicalLine(
         Objects.requireNonNull(httpRoute, "httpRoute");
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(allocUnavailableReason, "allocUnavailableReason");
-        Objects.requireNonNull(readOverhead, "readOverhead");
         Objects.requireNonNull(profileKey, "profileKey");
+        Objects.requireNonNull(fields, "fields");
     }
 
     /** A copy of this line carrying {@code key} as its profile key. */
     public CanonicalLine withProfileKey(String key) {
         return new CanonicalLine(requestId, httpMethod, httpPath, httpRoute, status, responseWritten, duration,
-                allocatedBytes, allocUnavailableReason, allocThreads, totalAllocDelta, readOverhead,
-                Optional.of(key));
+                allocatedBytes, allocUnavailableReason, allocThreads, totalAllocDelta, allocReads, Optional.of(key),
+                fields);
     }
 }

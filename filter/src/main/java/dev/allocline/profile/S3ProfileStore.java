@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -86,7 +85,9 @@ public final class S3ProfileStore implements ProfileStore {
             throw new IOException("S3 upload of s3://" + bucket + "/" + key + " failed: " + cause.getMessage(), cause);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
-        } catch (SdkException e) {
+        } catch (RuntimeException e) {
+            // SdkException and anything a client's interceptor or content provider throws: the caller
+            // handles one checked failure, and a multipart upload has been aborted by then.
             throw new IOException("S3 upload of s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
         }
         return "s3://" + bucket + "/" + key;

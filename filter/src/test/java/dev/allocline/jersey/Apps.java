@@ -11,7 +11,7 @@ final class Apps {
 
     static ResourceConfig withFeature(LineCollector lines, Object... components) {
         ResourceConfig rc = new ResourceConfig();
-        rc.register(AllocLineFeature.builder().log4j(false).sink(lines).build());
+        rc.register(AllocLineFeature.builder().defaultSink(false).sink(lines).build());
         for (Object c : components) {
             if (c instanceof Class) {
                 rc.register((Class<?>) c);

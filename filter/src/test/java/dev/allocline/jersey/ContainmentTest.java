@@ -25,7 +25,7 @@ class ContainmentTest {
     @Test
     void throwingSinkChangesNothingAndIsLoggedOnce() {
         LineCollector after = new LineCollector();
-        ResourceConfig rc = new ResourceConfig(TestApi.class).register(AllocLineFeature.builder().log4j(false)
+        ResourceConfig rc = new ResourceConfig(TestApi.class).register(AllocLineFeature.builder().defaultSink(false)
                 .sink(line -> {
                     throw new IllegalStateException("sink is down");
                 })

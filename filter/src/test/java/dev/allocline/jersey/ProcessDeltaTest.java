@@ -20,10 +20,18 @@ class ProcessDeltaTest {
     @Path("/alloc-then-wait")
     public static final class AllocThenWait {
         @GET
-        public String get() throws InterruptedException {
+        public String get() {
             Allocate.bytes(32L << 20);
-            // Longer than several sampling intervals, so the end sample includes the allocation.
-            Thread.sleep(200);
+            // Wait (on the condition, not a guessed time) until the shared sampler has published a sample
+            // taken after the allocation, so the request's end reading includes it.
+            long target = ProcessAllocationSampler.readTotalAllocatedBytes().getAsLong();
+            ProcessAllocationSampler.Lease lease = ProcessAllocationSampler.acquire(java.time.Duration.ofMillis(1));
+            try {
+                dev.allocline.testing.Eventually.that("a sample after the allocation",
+                        () -> lease.sampledTotalAllocatedBytes() >= target);
+            } finally {
+                lease.close();
+            }
             return "ok";
         }
     }
@@ -43,26 +51,39 @@ class ProcessDeltaTest {
     void processDeltaIsMinusOneWhenDisabled() {
         LineCollector lines = new LineCollector();
         ResourceConfig rc = new ResourceConfig(TestApi.class)
-                .register(AllocLineFeature.builder().log4j(false).processAllocationDelta(false).sink(lines).build());
+                .register(AllocLineFeature.builder().defaultSink(false).processAllocationDelta(false).sink(lines).build());
         assertEquals(200, new InProcess(rc).send("GET", "/hello"));
         assertEquals(-1, lines.next().totalAllocDelta());
     }
 
     @Test
-    void samplerReadsAMonotonicFigureWhereTheJvmHasIt() throws Exception {
+    void samplerReadsAMonotonicFigureWhereTheJvmHasIt() {
         assumeTrue(ProcessAllocationSampler.isAvailable());
-        try (ProcessAllocationSampler sampler = ProcessAllocationSampler.start(java.time.Duration.ofMillis(5))) {
-            long first = sampler.sampledTotalAllocatedBytes();
+        ProcessAllocationSampler.Lease lease = ProcessAllocationSampler.acquire(java.time.Duration.ofMillis(1));
+        try {
+            long first = lease.sampledTotalAllocatedBytes();
             Allocate.bytes(8L << 20);
-            sampler.sample();
-            assertTrue(sampler.sampledTotalAllocatedBytes() - first >= 8L << 20);
+            dev.allocline.testing.Eventually.that("the sampler sees 8 MiB more",
+                    () -> lease.sampledTotalAllocatedBytes() - first >= 8L << 20);
+        } finally {
+            lease.close();
         }
+    }
+
+    @Test
+    void aClosedLeaseStillAnswersWithADirectRead() {
+        assumeTrue(ProcessAllocationSampler.isAvailable());
+        ProcessAllocationSampler.Lease lease = ProcessAllocationSampler.acquire(java.time.Duration.ofMillis(1));
+        lease.close();
+        long first = lease.sampledTotalAllocatedBytes();
+        Allocate.bytes(8L << 20);
+        assertTrue(first >= 0 && lease.sampledTotalAllocatedBytes() - first >= 8L << 20);
     }
 
     @Test
     void samplerRefusesANonPositiveInterval() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> ProcessAllocationSampler.start(java.time.Duration.ZERO));
+                () -> ProcessAllocationSampler.acquire(java.time.Duration.ZERO));
         assertTrue(e.getMessage().contains("interval"));
     }
 }

@@ -96,4 +96,16 @@ class RouteTemplatesTest {
         assertEquals("/a/{id}/b", RouteTemplates.normalise("//a/{ id : [0-9]{3}\\}? }//b/"));
         assertEquals("/", RouteTemplates.normalise("//"));
     }
+
+    @Test
+    void routeIncludesTheApplicationsBasePathLikeThePath() {
+        LineCollector lines = new LineCollector();
+        try (dev.allocline.testing.LoopbackServer server = dev.allocline.testing.LoopbackServer.start(
+                Apps.withFeature(lines, Clusters.class), "/api/")) {
+            assertEquals(200, server.get("/api/clusters/c-9/databases").statusCode());
+            dev.allocline.line.CanonicalLine line = lines.next();
+            assertEquals("/api/clusters/c-9/databases", line.httpPath());
+            assertEquals("/api/clusters/{cluster_id}/databases", line.httpRoute());
+        }
+    }
 }

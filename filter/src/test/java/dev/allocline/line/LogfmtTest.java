@@ -64,7 +64,7 @@ class LogfmtTest {
 
     static CanonicalLine lineWith(String method, String path) {
         return new CanonicalLine("0123456789abcdef0123456789abcdef", method, path, "/r/{id}", 200, true,
-                Duration.ofNanos(12_345_678), 4096, Optional.empty(), 1, 8192, Duration.ofNanos(321), Optional.empty());
+                Duration.ofNanos(12_345_678), 4096, Optional.empty(), 1, 8192, 3, Optional.empty(), Map.of());
     }
 
     @Test
@@ -72,7 +72,7 @@ class LogfmtTest {
         String text = CanonicalLineFormat.logfmt(lineWith("GET", "/r/42"));
         assertEquals("canonical_api_line request_id=0123456789abcdef0123456789abcdef http_method=GET http_path=/r/42"
                 + " http_route=/r/{id} status=200 response_written=true duration=12.345ms alloc_bytes=4096"
-                + " alloc_threads=1 total_alloc_delta=8192 alloc_read_duration=321ns", text);
+                + " alloc_threads=1 total_alloc_delta=8192 alloc_reads=3", text);
     }
 
     @Test

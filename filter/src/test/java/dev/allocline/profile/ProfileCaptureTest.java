@@ -45,7 +45,7 @@ class ProfileCaptureTest {
     static final long THRESHOLD = 32L << 20;
 
     private static ResourceConfig app(LineCollector lines, AllocLineFeature.Builder feature) {
-        return new ResourceConfig(ProfiledApi.class).register(feature.log4j(false).sink(lines).build());
+        return new ResourceConfig(ProfiledApi.class).register(feature.defaultSink(false).sink(lines).build());
     }
 
     private static AllocLineFeature.Builder profiles(ProfileStore store, Path tmp) {

@@ -64,6 +64,70 @@ class S3ProfileStoreTest {
         assertArrayEquals(Files.readAllBytes(f), back);
     }
 
+    /** Open descriptors of this process that point at {@code file} (Linux: /proc/self/fd). */
+    private static long openDescriptorsOn(Path file) throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd");
+        String target = file.toAbsolutePath().toString();
+        long n = 0;
+        try (java.util.stream.Stream<Path> s = Files.list(fds)) {
+            for (Path fd : (Iterable<Path>) s::iterator) {
+                try {
+                    String link = Files.readSymbolicLink(fd).toString();
+                    if (link.equals(target) || link.equals(target + " (deleted)")) {
+                        n++;
+                    }
+                } catch (IOException gone) {
+                    // closed while listing
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void multipartUploadLeavesNoDescriptorOpenOnTheFile(@TempDir Path dir) throws IOException {
+        Path f = randomFile(dir, 16 * 1024 * 1024 + 7);
+        ProfileStore store = S3ProfileStore.builder().client(client).bucket("profiles")
+                .multipartThresholdBytes(5L << 20).partSizeBytes(5L << 20).build();
+        store.store("prod/profiles/fds.jfr", f);
+        Files.delete(f);
+        assertEquals(0, openDescriptorsOn(f), "descriptors left open on the uploaded file");
+    }
+
+    @Test
+    void aFailingPartAbortsTheUploadAndLeavesNoneIncomplete(@TempDir Path dir) throws IOException {
+        s3.createBucket("aborts");
+        Path f = randomFile(dir, 11 * 1024 * 1024);
+        // A real failure inside the SDK client: the second part's request is refused before it is sent.
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor failSecondPart =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution c,
+                                                software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        if (c.request() instanceof software.amazon.awssdk.services.s3.model.UploadPartRequest p
+                                && p.partNumber() == 2) {
+                            throw new IllegalStateException("part 2 refused by the test");
+                        }
+                    }
+                };
+        try (S3Client failing = S3Client.builder().endpointOverride(s3.endpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(S3Server.ACCESS_KEY,
+                                S3Server.SECRET_KEY)))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(failSecondPart)).build()) {
+            ProfileStore store = S3ProfileStore.builder().client(failing).bucket("aborts")
+                    .multipartThresholdBytes(5L << 20).partSizeBytes(5L << 20).build();
+            IOException e = assertThrows(IOException.class, () -> store.store("prod/profiles/aborted.jfr", f));
+            assertTrue(e.getMessage().contains("part 2 refused"), e::getMessage);
+        }
+        assertTrue(client.listMultipartUploads(b -> b.bucket("aborts")).uploads().isEmpty(),
+                "an incomplete multipart upload was left in the bucket");
+        assertTrue(client.listObjectsV2(b -> b.bucket("aborts")).contents().isEmpty());
+        assertEquals(0, openDescriptorsOn(f), "descriptors left open on the file after the failure");
+    }
+
     @Test
     void storageClassIsSent(@TempDir Path dir) throws IOException {
         Path f = randomFile(dir, 1000);

@@ -65,7 +65,7 @@ class FaultTest {
     }
 
     private static ResourceConfig app(LineCollector lines, ProfileStore store, Path tmp, long maxDisk) {
-        return new ResourceConfig(LoadApi.class).register(AllocLineFeature.builder().log4j(false).sink(lines)
+        return new ResourceConfig(LoadApi.class).register(AllocLineFeature.builder().defaultSink(false).sink(lines)
                 .profileThresholdBytes(32L << 20).profileCooldown(Duration.ZERO).environment("faults")
                 .profileStore(store).profileTempDirectory(tmp).profileMaxDiskBytes(maxDisk).build());
     }

@@ -39,7 +39,7 @@ class HostileInputTest {
 
     static final Set<String> KEYS = Set.of("request_id", "http_method", "http_path", "http_route", "status",
             "response_written", "duration", "alloc_bytes", "alloc_unavailable", "alloc_threads", "total_alloc_delta",
-            "alloc_read_duration", "profile_key");
+            "alloc_reads", "profile_key");
 
     static final List<String> PATHS = List.of(
             "/load/small/a%0d%0acanonical_api_line%20status=200",
@@ -108,20 +108,34 @@ class HostileInputTest {
     @Test
     void hostilePathsOverRealHttpStayInTheirField() throws Exception {
         LineCollector lines = new LineCollector();
-        ResourceConfig rc = new ResourceConfig(LoadApi.class).register(AllocLineFeature.builder().log4j(false).sink(lines).build());
+        ResourceConfig rc = new ResourceConfig(LoadApi.class).register(AllocLineFeature.builder().defaultSink(false).sink(lines).build());
         try (LoopbackServer server = LoopbackServer.start(rc)) {
             int answered = 0;
+            int byJersey = 0;
+            List<String> requests = new java.util.ArrayList<>();
             for (String path : PATHS) {
-                String status = raw(server.port(), "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                requests.add("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                         + "X-Request-Id: forged\r\nUser-Agent: evil\" status=200\r\nConnection: close\r\n\r\n");
-                assertTrue(status.startsWith("HTTP/1.1 "), status);
-                answered++;
             }
             // Methods are client input too.
-            raw(server.port(), "G\"ET /load/small/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            requests.add("G\"ET /load/small/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            for (String request : requests) {
+                String status = raw(server.port(), request);
+                assertTrue(status.startsWith("HTTP/1.1 "), status);
+                answered++;
+                // Grizzly answers 400 itself to what it cannot parse, and Jersey's Grizzly container answers
+                // 500 itself when it cannot build a URI from the raw path (the \" path), before Jersey runs;
+                // every other answer came from Jersey.
+                if (!status.startsWith("HTTP/1.1 400") && !status.startsWith("HTTP/1.1 500")) {
+                    byJersey++;
+                }
+            }
+            int expected = byJersey;
             List<CanonicalLine> got = lines.drain(Duration.ofSeconds(1));
-            System.out.println("hostile over HTTP: " + answered + " sent, " + got.size() + " reached Jersey");
-            assertFalse(got.isEmpty());
+            System.out.println("hostile over HTTP: " + answered + " sent, " + expected + " reached Jersey, "
+                    + got.size() + " lines");
+            assertTrue(expected >= PATHS.size() - 2, "most hostile requests reach Jersey: " + expected);
+            assertEquals(expected, got.size(), "one line per request that reached Jersey");
             for (CanonicalLine l : got) {
                 assertSafe(l);
                 assertFalse(l.requestId().equals("forged"), "request ids are never taken from the client");
@@ -133,7 +147,7 @@ class HostileInputTest {
     void hostileMethodsAndPathsInProcessStayInTheirField() throws Exception {
         LineCollector lines = new LineCollector();
         InProcess app = new InProcess(new ResourceConfig(LoadApi.class)
-                .register(AllocLineFeature.builder().log4j(false).sink(lines).build()));
+                .register(AllocLineFeature.builder().defaultSink(false).sink(lines).build()));
         List<String> methods = List.of("GET", "GE\nT", "X status=1", "\u0000", "P\"O\\ST", "\u2028");
         int n = 0;
         for (String m : methods) {

@@ -25,7 +25,13 @@ public final class LoopbackServer implements AutoCloseable {
     }
 
     public static LoopbackServer start(ResourceConfig config) {
-        HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://127.0.0.1:0/"), config, false);
+        return start(config, "/");
+    }
+
+    /** The application served under {@code basePath} (e.g. {@code /api/}). */
+    public static LoopbackServer start(ResourceConfig config, String basePath) {
+        HttpServer server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://127.0.0.1:0" + basePath), config,
+                false);
         // Grizzly closes a keep-alive connection after 256 requests by default; the JDK client then
         // races it ("header parser received no bytes"). Tests reuse connections, so lift the cap.
         server.getListener("grizzly").getKeepAlive().setMaxRequestsCount(-1);

@@ -20,18 +20,24 @@ import java.util.function.ToLongFunction;
  * <p>{@code com.sun.management.ThreadMXBean#getTotalThreadAllocatedBytes} (JDK 21+, backported to
  * 17.0.11+) is monotonic and includes dead threads, but it walks every live thread, so one call costs
  * O(threads): tens of microseconds with a hundred threads. Calling it twice per request would make the
- * request's cost grow with the thread count. This sampler calls it once per {@link #interval()} on one
+ * request's cost grow with the thread count. This sampler calls it once per sampling interval on one
  * daemon thread and publishes the value in a volatile field, so a request pays one volatile read no
  * matter how many threads are alive. The price is resolution: a delta between two reads is a multiple
  * of what the process allocated in whole sampling intervals, so a request shorter than the interval
  * may see 0 or a whole interval's worth.
  *
  * <p>The interval adapts to the read's cost: the next sample is taken after {@code max(interval,
- * 200 × what a read costs)} (the cheapest of the last 16 reads), capped at 100 ms,, which keeps the sampler under 0.5% of one core however many threads are
- * alive (with 8 threads a read costs ~1 µs and the 1 ms default holds; at ~40 µs per read with a
- * hundred threads the step stretches to ~8 ms). {@link #currentInterval()} tells the step in force.
+ * 200 × what a read costs)} (the cheapest of the last 16 reads), capped at 100 ms, which keeps the
+ * sampler under 0.5% of one core however many threads are alive (with 8 threads a read costs ~1 µs and
+ * the 1 ms default holds; at ~40 µs per read with a hundred threads the step stretches to ~8 ms).
+ *
+ * <p>The figure is process-wide, so there is one sampler per JVM, shared by every application through
+ * a {@link Lease}: started by the first lease, stopped when the last one is closed. Its thread is a
+ * daemon, so an application that is never destroyed (Jersey's in-memory test container sends no
+ * DESTROY) leaves at most this one thread behind, never one per application.
+ * Any thread may acquire and read; not API: may change without notice.
  */
-public final class ProcessAllocationSampler implements AutoCloseable {
+public final class ProcessAllocationSampler {
 
     private static final ToLongFunction<com.sun.management.ThreadMXBean> TOTAL = findTotal();
     /** Cached: {@code ManagementFactory.getThreadMXBean()} itself costs 1–3 µs per call. */
@@ -47,22 +53,91 @@ public final class ProcessAllocationSampler implements AutoCloseable {
     private long windowMinNanos = Long.MAX_VALUE;
     private int windowCount;
 
-    private final Duration interval;
+    // The one sampler of this JVM and its leases; guarded by the class.
+    private static ProcessAllocationSampler shared;
+    private static int leases;
+
+    /** The shortest interval any open lease asked for. */
+    private volatile long intervalNanos;
     private final ScheduledExecutorService scheduler;
     private volatile long sampled;
-    private volatile long currentIntervalNanos;
     private volatile boolean closed;
 
     private ProcessAllocationSampler(Duration interval) {
-        this.interval = interval;
+        this.intervalNanos = interval.toNanos();
         this.sampled = readTotalAllocatedBytes().orElse(-1L);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "allocline-total-alloc-sampler");
             t.setDaemon(true);
             return t;
         });
-        this.currentIntervalNanos = interval.toNanos();
-        scheduler.schedule(this::tick, currentIntervalNanos, TimeUnit.NANOSECONDS);
+        scheduler.schedule(this::tick, intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One application's use of the shared sampler. After {@link #close()} it keeps answering with a
+     * direct (O(threads)) read, so requests that finish during shutdown keep a valid figure.
+     */
+    public static final class Lease implements AutoCloseable {
+        private final ProcessAllocationSampler sampler;
+        private volatile boolean closed;
+
+        private Lease(ProcessAllocationSampler sampler) {
+            this.sampler = sampler;
+        }
+
+        /** The process-wide allocated bytes: one volatile read while the sampler runs; -1 when unreadable. */
+        public long sampledTotalAllocatedBytes() {
+            if (!closed) {
+                return sampler.sampled;
+            }
+            return readTotalAllocatedBytes().orElse(-1L);
+        }
+
+        /** Releases this application's use; the last one stops the sampler thread. Idempotent. */
+        @Override
+        public void close() {
+            synchronized (ProcessAllocationSampler.class) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                if (--leases == 0 && shared != null) {
+                    shared.stop();
+                    shared = null;
+                }
+            }
+        }
+    }
+
+    /**
+     * A lease on the JVM's sampler, starting it if none runs; its step becomes the shortest asked for.
+     *
+     * @throws IllegalStateException when the JVM has no process-wide counter
+     * @throws IllegalArgumentException when the interval is not positive
+     */
+    public static Lease acquire(Duration interval) {
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        if (!isAvailable()) {
+            throw new IllegalStateException("this JVM has no getTotalThreadAllocatedBytes (needs JDK 17.0.11+ or 21+)");
+        }
+        synchronized (ProcessAllocationSampler.class) {
+            if (shared == null) {
+                shared = new ProcessAllocationSampler(interval);
+            } else if (interval.toNanos() < shared.intervalNanos) {
+                shared.intervalNanos = interval.toNanos();
+            }
+            leases++;
+            return new Lease(shared);
+        }
+    }
+
+    /** How many leases are open (for tests of the lifecycle). */
+    public static synchronized int leases() {
+        return leases;
     }
 
     private void tick() {
@@ -77,8 +152,7 @@ public final class ProcessAllocationSampler implements AutoCloseable {
             windowMinNanos = Long.MAX_VALUE;
             windowCount = 0;
         }
-        long next = Math.min(MAX_STEP_NANOS, Math.max(interval.toNanos(), costNanos * COST_FACTOR));
-        currentIntervalNanos = next;
+        long next = Math.min(MAX_STEP_NANOS, Math.max(intervalNanos, costNanos * COST_FACTOR));
         if (!closed) {
             try {
                 scheduler.schedule(this::tick, next, TimeUnit.NANOSECONDS);
@@ -109,49 +183,11 @@ public final class ProcessAllocationSampler implements AutoCloseable {
         }
     }
 
-    /**
-     * Starts a sampler thread reading the process-wide figure every {@code interval}.
-     *
-     * @throws IllegalStateException when the JVM has no process-wide counter
-     * @throws IllegalArgumentException when the interval is not positive
-     */
-    public static ProcessAllocationSampler start(Duration interval) {
-        Objects.requireNonNull(interval, "interval");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("interval must be positive, was " + interval);
-        }
-        if (!isAvailable()) {
-            throw new IllegalStateException("this JVM has no getTotalThreadAllocatedBytes (needs JDK 17.0.11+ or 21+)");
-        }
-        return new ProcessAllocationSampler(interval);
-    }
-
-    /** The latest sampled process-wide allocated bytes, or -1 when the last read failed. One volatile read. */
-    public long sampledTotalAllocatedBytes() {
-        return sampled;
-    }
-
-    /** The shortest sampling interval, as configured. */
-    public Duration interval() {
-        return interval;
-    }
-
-    /**
-     * The sampling step in force, which is the resolution of any delta of
-     * {@link #sampledTotalAllocatedBytes()}: the configured interval, stretched when reads are costly.
-     */
-    public Duration currentInterval() {
-        return Duration.ofNanos(currentIntervalNanos);
-    }
-
-    /** Takes a sample now, on the caller's thread (for tests and for a last reading at shutdown). */
-    public void sample() {
+    private void sample() {
         sampled = readTotalAllocatedBytes().orElse(-1L);
     }
 
-    /** Stops the sampler thread. */
-    @Override
-    public void close() {
+    private void stop() {
         closed = true;
         scheduler.shutdownNow();
     }

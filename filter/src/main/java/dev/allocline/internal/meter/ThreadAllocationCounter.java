@@ -13,7 +13,8 @@ import java.lang.management.ManagementFactory;
  * TLAB). That makes it the cheap, exact per-request figure that Go's stop-the-world
  * {@code ReadMemStats} (~50 µs) could not give. It returns -1 when the JVM cannot measure the calling
  * thread: counters disabled, an unsupported JVM, or a virtual thread (JDK 21+). Callers must treat -1
- * as "unavailable" and never as zero; {@link #unavailableReason(Thread)} says why.
+ * as "unavailable" and never as zero; {@link #unavailableReason(Thread)} says why. Any thread.
+ * Not API: may change without notice.
  */
 public final class ThreadAllocationCounter {
 
@@ -48,11 +49,6 @@ public final class ThreadAllocationCounter {
     /** The counter of this JVM. */
     public static ThreadAllocationCounter platform() {
         return PLATFORM;
-    }
-
-    /** Whether this JVM has per-thread allocation counters at all (they may still be disabled). */
-    public boolean isSupported() {
-        return bean != null;
     }
 
     /** Bytes allocated so far by the calling thread, or -1 when unavailable. */

@@ -18,7 +18,8 @@ import jdk.jfr.consumer.RecordingFile;
  * of one request's threads within its time window, their {@code weight} (bytes the sample stands for)
  * summed by allocation site. Two views: the top frame (where the allocation instruction is) and the
  * first application frame (the first frame outside the JDK and the usual framework packages), since
- * the top frame of a JSON serialisation is inside Jackson while the fix is in the caller.
+ * the top frame of a JSON serialisation is inside Jackson while the fix is in the caller. Runs on the
+ * profile thread only. Not API.
  */
 public final class AllocationSites {
 
@@ -27,6 +28,8 @@ public final class AllocationSites {
         "org.apache.logging.", "org.jvnet.hk2.", "dev.allocline.jersey.", "dev.allocline.profile.", "dev.allocline.line.",
         "dev.allocline.internal.meter.", "org.h2.", "software.amazon.", "io.netty.", "org.eclipse.jetty.",
     };
+
+    private static final List<String> LIBRARY = List.of(LIBRARY_PREFIXES);
 
     /** One allocation site and the bytes sampled there. */
     public record Site(String frame, long bytes, double share) {
@@ -46,8 +49,15 @@ public final class AllocationSites {
     private AllocationSites() {
     }
 
-    /** Reads {@code jfrFile} and sums the request's allocation samples by site. */
-    public static Result analyse(Path jfrFile, RequestWindow window, int limit) throws IOException {
+    /**
+     * Reads {@code jfrFile} and sums the request's allocation samples by site.
+     *
+     * @param applicationPackages package prefixes of the application (e.g. {@code com.example.}); when
+     *                            given, the first frame in one of them is the application frame; when
+     *                            empty, the first frame outside the JDK, common frameworks and this library
+     */
+    public static Result analyse(Path jfrFile, RequestWindow window, int limit, List<String> applicationPackages)
+            throws IOException {
         Instant from = Instant.ofEpochMilli(window.startEpochMillis() - 1);
         Instant to = Instant.ofEpochMilli(window.endEpochMillis() + 1);
         Map<String, Long> top = new HashMap<>();
@@ -74,30 +84,34 @@ public final class AllocationSites {
                 RecordedStackTrace st = e.getStackTrace();
                 List<RecordedFrame> frames = st == null ? List.of() : st.getFrames();
                 top.merge(frames.isEmpty() ? "(no stack)" : describe(frames.get(0)), weight, Long::sum);
-                app.merge(firstApplicationFrame(frames), weight, Long::sum);
+                app.merge(firstApplicationFrame(frames, applicationPackages), weight, Long::sum);
             }
         }
         return new Result(samples, total, ranked(top, total, limit), ranked(app, total, limit));
     }
 
-    private static String firstApplicationFrame(List<RecordedFrame> frames) {
+    private static String firstApplicationFrame(List<RecordedFrame> frames, List<String> applicationPackages) {
         for (RecordedFrame f : frames) {
             if (!f.isJavaFrame()) {
                 continue;
             }
             String type = f.getMethod().getType().getName();
-            boolean library = false;
-            for (String p : LIBRARY_PREFIXES) {
-                if (type.startsWith(p)) {
-                    library = true;
-                    break;
-                }
-            }
-            if (!library) {
+            boolean application = applicationPackages.isEmpty()
+                    ? !startsWithAny(type, LIBRARY) : startsWithAny(type, applicationPackages);
+            if (application) {
                 return describe(f);
             }
         }
         return frames.isEmpty() ? "(no stack)" : "(library only)";
+    }
+
+    private static boolean startsWithAny(String type, List<String> prefixes) {
+        for (String p : prefixes) {
+            if (type.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(RecordedFrame f) {

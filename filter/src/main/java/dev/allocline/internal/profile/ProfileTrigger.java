@@ -2,7 +2,9 @@ package dev.allocline.internal.profile;
 
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.line.Log4j2Sink;
+import dev.allocline.internal.Settings;
+import dev.allocline.internal.log.LogBackend;
+import dev.allocline.internal.log.Logging;
 import dev.allocline.profile.ProfileKind;
 import dev.allocline.profile.ProfileStore;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,61 +22,47 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
- * Decides, on the request thread and in a few atomic operations, whether an overrunning request gets
- * a profile; captures, analyses and stores it on one background thread.
+ * Decides, on the request thread and in one compare-and-set, whether an overrunning request gets a
+ * profile; captures, analyses and stores it on one background thread.
  *
  * <p>Storm safety: a capture is claimed only when none is in flight and the cooldown since the last
  * claim has passed (20 concurrent overruns give one profile); the work queue holds one task; the
  * temporary file is deleted in every outcome; a capture is skipped when it would not fit the disk
- * budget. Constructed by {@code AllocLineFeature}; not meant to be used directly.
+ * budget. Every key handed out is answered by exactly one {@code profile_generated_line}: stored, or
+ * not stored with a {@code reason}. {@link #offer} is called concurrently from request threads;
+ * {@link #start()} and {@link #close} by the application's lifecycle. Not API.
  */
 public final class ProfileTrigger implements AutoCloseable {
 
     /** Logger of {@code profile_generated_line}. */
     public static final String PROFILE_LOGGER = "dev.allocline.profile";
 
-    private static final Logger LOG = LogManager.getLogger(PROFILE_LOGGER);
     private static final int SITES = 5;
+    /** {@link #gate} while a capture is in flight: no claim can succeed. */
+    private static final long IN_FLIGHT = Long.MIN_VALUE;
 
     private final Settings settings;
     private final RateLimitedLog failures;
+    private final LogBackend log;
     private final ThreadPoolExecutor worker;
-    private final AtomicBoolean inFlight = new AtomicBoolean();
-    private final AtomicLong nextAllowedNanos;
-    private final AtomicLong skipped = new AtomicLong();
-    private volatile ContinuousAllocationRecording recording;
-
     /**
-     * Settings validated by {@code AllocLineFeature.Builder}.
-     *
-     * @param kind            what to capture
-     * @param store           where it goes
-     * @param thresholdBytes  a request's own {@code allocatedBytes} at or above this triggers
-     * @param cooldown        least time between two captures
-     * @param environment     key prefix
-     * @param tempDirectory   where files are written before they are stored
-     * @param maxDiskBytes    a capture is skipped when its file could exceed this
-     * @param jfrThrottle     {@code jdk.ObjectAllocationSample} throttle, e.g. {@code 300/s}
-     * @param jfrMaxAge       how far back the continuous recording reaches
-     * @param jfrMaxSizeBytes how large the continuous recording may grow
-     * @param heapDumpLive    whether a heap dump holds only live objects (forces a full GC)
+     * {@link #IN_FLIGHT}, or the {@code nanoTime} from which the next claim is allowed. One word, so a
+     * claim is one compare-and-set: with a separate in-flight flag and cooldown, a capture that failed
+     * fast between another thread's two checks let that thread claim a second one within the cooldown.
      */
-    public record Settings(ProfileKind kind, ProfileStore store, long thresholdBytes, Duration cooldown,
-                           String environment, Path tempDirectory, long maxDiskBytes, String jfrThrottle,
-                           Duration jfrMaxAge, long jfrMaxSizeBytes, boolean heapDumpLive) {
-    }
+    private final AtomicLong gate;
+    private volatile ContinuousAllocationRecording recording;
 
     /** A trigger with these settings; {@link #start()} begins recording. */
     public ProfileTrigger(Settings settings, RateLimitedLog failures) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.failures = Objects.requireNonNull(failures, "failures");
-        this.nextAllowedNanos = new AtomicLong(System.nanoTime());
+        this.log = Logging.failures();
+        long now = System.nanoTime();
+        this.gate = new AtomicLong(now == IN_FLIGHT ? now + 1 : now);
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), r -> {
             Thread t = new Thread(r, "allocline-profile");
             t.setDaemon(true);
@@ -83,7 +72,7 @@ public final class ProfileTrigger implements AutoCloseable {
 
     /** Starts the continuous JFR recording (for {@link ProfileKind#JFR}). */
     public synchronized void start() {
-        if (settings.kind() == ProfileKind.JFR && recording == null) {
+        if (settings.profileKind() == ProfileKind.JFR && recording == null) {
             recording = new ContinuousAllocationRecording(settings.jfrThrottle(), settings.jfrMaxAge(),
                     settings.jfrMaxSizeBytes());
         }
@@ -91,7 +80,7 @@ public final class ProfileTrigger implements AutoCloseable {
 
     /** Whether a request allocating this much would be considered at all (cheap; the request path asks). */
     public boolean overThreshold(long allocatedBytes) {
-        return allocatedBytes >= settings.thresholdBytes();
+        return allocatedBytes >= settings.profileThreshold();
     }
 
     /**
@@ -99,65 +88,79 @@ public final class ProfileTrigger implements AutoCloseable {
      * it. Returns the profile key the line should carry, or empty when no profile will be made.
      */
     public Optional<String> offer(CanonicalLine line, RequestWindow window) {
-        if (line.allocatedBytes() < settings.thresholdBytes()) {
+        if (line.allocatedBytes() < settings.profileThreshold()) {
             return Optional.empty();
         }
+        long g = gate.get();
         long now = System.nanoTime();
-        long next = nextAllowedNanos.get();
-        if (now - next < 0 || !inFlight.compareAndSet(false, true)) {
-            skipped.incrementAndGet();
+        if (g == IN_FLIGHT || now - g < 0 || !gate.compareAndSet(g, IN_FLIGHT)) {
             return Optional.empty();
         }
-        nextAllowedNanos.set(now + settings.cooldown().toNanos());
-        String key = settings.environment() + "/profiles/" + line.requestId() + settings.kind().extension();
+        String key = settings.environment() + "/profiles/" + line.requestId() + settings.profileKind().extension();
         try {
-            worker.execute(() -> capture(key, line, window));
+            worker.execute(() -> capture(now, key, line, window));
         } catch (RejectedExecutionException e) {
-            inFlight.set(false);
+            gate.set(g); // shutting down: nothing was claimed after all
             return Optional.empty();
         }
         return Optional.of(key);
     }
 
-    /** How many overruns got no profile (cooldown or one in flight). */
-    public long skipped() {
-        return skipped.get();
-    }
-
-    private void capture(String key, CanonicalLine line, RequestWindow window) {
+    private void capture(long claimedAt, String key, CanonicalLine line, RequestWindow window) {
         Path tmp = null;
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("request_id", line.requestId());
+        f.put("http_route", line.httpRoute());
+        f.put("alloc_bytes", line.allocatedBytes());
+        f.put("profile_key", key);
+        f.put("profile_kind", settings.profileKind().name().toLowerCase(Locale.ROOT));
         try {
-            Files.createDirectories(settings.tempDirectory());
+            Files.createDirectories(settings.profileTempDirectory());
             long expected = expectedSize();
-            long usable = Files.getFileStore(settings.tempDirectory()).getUsableSpace();
-            if (expected > settings.maxDiskBytes() || expected > usable) {
-                failures.warn("profile-disk", "allocline: skipped profile " + key + ": it may need " + expected
-                        + " bytes; budget " + settings.maxDiskBytes() + ", free " + usable + " in "
-                        + settings.tempDirectory(), null);
+            long usable = Files.getFileStore(settings.profileTempDirectory()).getUsableSpace();
+            if (expected > settings.profileMaxDiskBytes() || expected > usable) {
+                String detail = "it may need " + expected + " bytes; budget " + settings.profileMaxDiskBytes()
+                        + ", free " + usable + " in " + settings.profileTempDirectory();
+                failures.warn("profile-disk", "allocline: skipped profile " + key + ": " + detail, null);
+                notStored(f, "disk_budget", detail);
                 return;
             }
-            tmp = settings.tempDirectory().resolve("allocline-" + line.requestId() + "-" + System.nanoTime()
-                    + settings.kind().extension());
+            tmp = settings.profileTempDirectory().resolve("allocline-" + line.requestId() + "-" + System.nanoTime()
+                    + settings.profileKind().extension());
             captureTo(tmp);
-            AllocationSites.Result sites = settings.kind() == ProfileKind.JFR
-                    ? AllocationSites.analyse(tmp, window, SITES) : null;
-            long size = Files.size(tmp);
+            AllocationSites.Result sites = settings.profileKind() == ProfileKind.JFR
+                    ? AllocationSites.analyse(tmp, window, SITES, settings.applicationPackages()) : null;
+            f.put("profile_size_bytes", Files.size(tmp));
             String location = null;
             String storeError = null;
             try {
-                location = settings.store().store(key, tmp);
+                location = settings.profileStore().store(key, tmp);
             } catch (IOException | RuntimeException e) {
                 storeError = e.getClass().getSimpleName() + ": " + e.getMessage();
                 failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + key
-                        + " in " + settings.store() + ": " + storeError, null);
+                        + " in " + settings.profileStore() + ": " + storeError, null);
             }
             // Deleted before the line is logged: once the line is out, nothing is left on disk.
             Files.deleteIfExists(tmp);
             tmp = null;
-            logGenerated(key, line, size, location, storeError, sites);
+            if (location != null) {
+                f.put("stored", true);
+                f.put("location", location);
+            } else {
+                f.put("stored", false);
+                f.put("reason", "store_failed");
+                f.put("detail", storeError);
+            }
+            if (sites != null) {
+                f.put("samples", sites.samples());
+                f.put("sampled_bytes", sites.sampledBytes());
+                putSites(f, "site", sites.topFrames());
+                putSites(f, "app_site", sites.appFrames());
+            }
         } catch (IOException | RuntimeException | LinkageError e) {
             failures.warn("profile-capture:" + e.getClass().getName(), "allocline: could not capture profile " + key
                     + ": " + e, e);
+            notStored(f, "capture_failed", e.toString());
         } finally {
             if (tmp != null) {
                 try {
@@ -166,19 +169,33 @@ public final class ProfileTrigger implements AutoCloseable {
                     failures.warn("profile-cleanup", "allocline: could not delete temporary profile " + tmp + ": " + e, null);
                 }
             }
-            inFlight.set(false);
+            // Open the gate before the line goes out: whoever reads the line may rely on the next capture
+            // being allowed once the cooldown (counted from the claim) has passed.
+            gate.set(claimedAt + settings.profileCooldown().toNanos() == IN_FLIGHT
+                    ? IN_FLIGHT + 1 : claimedAt + settings.profileCooldown().toNanos());
+            try {
+                log.line(PROFILE_LOGGER, "profile_generated_line", f);
+            } catch (RuntimeException | LinkageError e) {
+                failures.warn("profile-line", "allocline: could not log profile_generated_line for " + key + ": " + e, e);
+            }
         }
     }
 
+    private static void notStored(Map<String, Object> f, String reason, String detail) {
+        f.put("stored", false);
+        f.put("reason", reason);
+        f.put("detail", detail);
+    }
+
     private long expectedSize() {
-        if (settings.kind() == ProfileKind.JFR) {
+        if (settings.profileKind() == ProfileKind.JFR) {
             return settings.jfrMaxSizeBytes();
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private void captureTo(Path tmp) throws IOException {
-        if (settings.kind() == ProfileKind.JFR) {
+        if (settings.profileKind() == ProfileKind.JFR) {
             ContinuousAllocationRecording r = recording;
             if (r == null) {
                 throw new IOException("the JFR recording is not running");
@@ -190,37 +207,13 @@ public final class ProfileTrigger implements AutoCloseable {
         }
     }
 
-    private void logGenerated(String key, CanonicalLine line, long size, String location, String storeError,
-                              AllocationSites.Result sites) {
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("request_id", line.requestId());
-        f.put("http_route", line.httpRoute());
-        f.put("alloc_bytes", line.allocatedBytes());
-        f.put("profile_key", key);
-        f.put("profile_kind", settings.kind().name().toLowerCase(java.util.Locale.ROOT));
-        f.put("profile_size_bytes", size);
-        f.put("stored", location != null);
-        if (location != null) {
-            f.put("location", location);
-        } else {
-            f.put("store_error", storeError);
-        }
-        if (sites != null) {
-            f.put("samples", sites.samples());
-            f.put("sampled_bytes", sites.sampledBytes());
-            putSites(f, "site", sites.topFrames());
-            putSites(f, "app_site", sites.appFrames());
-        }
-        LOG.info(new Log4j2Sink.LineMessage("profile_generated_line", f));
-    }
-
     private static void putSites(Map<String, Object> f, String prefix, List<AllocationSites.Site> sites) {
         for (int i = 0; i < sites.size(); i++) {
             AllocationSites.Site s = sites.get(i);
             String p = prefix + "_" + (i + 1);
             f.put(p, s.frame());
             f.put(p + "_bytes", s.bytes());
-            f.put(p + "_share", String.format(java.util.Locale.ROOT, "%.3f", s.share()));
+            f.put(p + "_share", String.format(Locale.ROOT, "%.3f", s.share()));
         }
     }
 

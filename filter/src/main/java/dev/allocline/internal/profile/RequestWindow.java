@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * What a profile needs to find one request's samples: its id, its wall-clock window and the ids of
- * the threads that worked on it. Made by the library at the end of each request.
+ * the threads that worked on it. Made by the library at the end of each request; immutable. Not API.
  *
  * @param requestId        the request's id
  * @param startEpochMillis when the request started (wall clock)

@@ -1,23 +1,29 @@
-package dev.allocline.jersey;
+package dev.allocline.internal.accounting;
 
 /**
  * One thread's share of one request: from the moment the request's work starts on the thread to the
  * moment it leaves. Segments of one thread form a stack (a thread can run another request's work in
- * the middle of its own, e.g. an {@code AsyncResponse} resumed from inside a resource method, or an
- * in-process request): the segment below is paused while the one above runs, so no byte is counted
- * for two requests. Guarded by the owner's monitor, except {@link #below}, which only its thread reads.
+ * the middle of its own, e.g. an {@code AsyncResponse} resumed from a wrapped task, or an in-process
+ * request): the segment below is paused while the one above runs, so no byte is counted for two
+ * requests. Fields are guarded by the owner's monitor, except those marked as its thread's own.
  */
 final class Segment {
     final RequestAccounting owner;
     final Thread thread;
-    Segment below;
+    /** The thread's previous top; only its thread reads it. */
+    final Segment below;
     /** Counter value when this segment last started or resumed; -1 when unreadable. */
     long start;
     /** True while the thread is inside the resource method or a wrapped task, where it provably works for the owner. */
     boolean inMethod;
+    /** True while another request's segment runs above this one on its thread: its bytes are not the owner's. */
+    boolean paused;
     boolean closed;
     /** Next open segment of the same owner. */
     Segment nextOpen;
+    /** The logging-context values this segment replaced on its thread; only its thread touches them. */
+    String previousLog4j;
+    String previousSlf4j;
 
     Segment(RequestAccounting owner, Thread thread, Segment below, long start) {
         this.owner = owner;

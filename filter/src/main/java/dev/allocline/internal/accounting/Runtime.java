@@ -1,0 +1,172 @@
+package dev.allocline.internal.accounting;
+
+import dev.allocline.internal.RateLimitedLog;
+import dev.allocline.internal.Settings;
+import dev.allocline.internal.meter.ProcessAllocationSampler;
+import dev.allocline.internal.meter.ThreadAllocationCounter;
+import dev.allocline.internal.profile.ProfileTrigger;
+import dev.allocline.internal.profile.RequestWindow;
+import dev.allocline.line.CanonicalLine;
+import dev.allocline.line.CanonicalLineSink;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/**
+ * What every request of one application shares: the settings, the counters, the sinks, the profile
+ * trigger, the failure log. Whatever entry point sees the request (Jersey's events, the standard
+ * filter pair) drives a {@link RequestAccounting} against one of these. {@link #emit} is called
+ * concurrently from request threads; {@link #start()} and {@link #stop()} by the application's
+ * lifecycle. Not API.
+ */
+public final class Runtime {
+
+    final ThreadAllocationCounter counter;
+    final RateLimitedLog failures;
+    final LoggingContext context;
+    private final Settings settings;
+    private final CanonicalLineSink[] sinks;
+    private final ProfileTrigger profiles;
+    private final Predicate<CanonicalLine> skip;
+    private volatile ProcessAllocationSampler.Lease lease;
+    private boolean started;
+    private boolean stopped;
+
+    public Runtime(Settings settings) {
+        this.settings = settings;
+        this.counter = ThreadAllocationCounter.platform();
+        this.failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod());
+        this.sinks = settings.sinks().toArray(new CanonicalLineSink[0]);
+        this.profiles = settings.profiling() ? new ProfileTrigger(settings, failures) : null;
+        this.skip = settings.skip();
+        this.context = LoggingContext.create(settings.contextKey());
+    }
+
+    /** The failure log of this application (rate-limited, one message per cause and period). */
+    public RateLimitedLog failures() {
+        return failures;
+    }
+
+    /** The settings in force. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Starts the background parts once the application is ready (not at the start of its
+     * initialisation: an initialisation that fails is followed by no destroy, and would leak them).
+     * Idempotent; a stopped runtime does not start again.
+     */
+    public synchronized void start() {
+        if (started || stopped) {
+            return;
+        }
+        started = true;
+        if (profiles != null) {
+            profiles.start();
+        }
+        if (settings.processDelta()) {
+            if (ProcessAllocationSampler.isAvailable()) {
+                lease = ProcessAllocationSampler.acquire(settings.processSampleInterval());
+            } else {
+                failures.warn("no-total-alloc", "allocline: this JVM has no getTotalThreadAllocatedBytes "
+                        + "(needs 17.0.11+ or 21+); total_alloc_delta will be -1", null);
+            }
+        }
+    }
+
+    /** Stops the background parts; requests still in flight keep a valid process-wide figure. */
+    public synchronized void stop() {
+        stopped = true;
+        ProcessAllocationSampler.Lease l = lease;
+        if (l != null) {
+            l.close(); // the lease keeps answering with direct reads
+        }
+        if (profiles != null) {
+            profiles.close(settings.shutdownTimeout());
+        }
+    }
+
+    long processTotal() {
+        ProcessAllocationSampler.Lease l = lease;
+        return l == null ? -1L : l.sampledTotalAllocatedBytes();
+    }
+
+    boolean profiling() {
+        return profiles != null;
+    }
+
+    /** An id for a request: the trusted inbound one when it is well-formed, else 32 random hex digits. */
+    public String requestId(String inbound) {
+        if (inbound != null && settings.requestIdHeader() != null && isWellFormedId(inbound)) {
+            return inbound;
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] c = new char[32];
+        hex(r.nextLong(), c, 0);
+        hex(r.nextLong(), c, 16);
+        return new String(c);
+    }
+
+    /** 1–128 characters of {@code [A-Za-z0-9._:-]}: nothing a log parser or a header could trip on. */
+    static boolean isWellFormedId(String id) {
+        int n = id.length();
+        if (n == 0 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                    || c == ':' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void hex(long v, char[] out, int at) {
+        for (int i = 15; i >= 0; i--) {
+            out[at + i] = Character.forDigit((int) (v & 0xf), 16);
+            v >>>= 4;
+        }
+    }
+
+    /**
+     * Offers the line to the profile trigger, then hands it to every sink unless it is skipped. A 5xx or
+     * an overrun is never skipped. A sink or trigger that throws is contained and logged, rate-limited.
+     */
+    void emit(CanonicalLine line, RequestWindow window) {
+        boolean overrun = false;
+        if (profiles != null && profiles.overThreshold(line.allocatedBytes())) {
+            overrun = true;
+            try {
+                Optional<String> key = profiles.offer(line, window);
+                if (key.isPresent()) {
+                    line = line.withProfileKey(key.get());
+                }
+            } catch (RuntimeException | LinkageError e) {
+                failures.warn("profile-offer", "allocline: profile trigger failed for request " + line.requestId()
+                        + "; the request is unaffected: " + e, e);
+            }
+        }
+        if (skip != null && !overrun && line.status() < 500) {
+            try {
+                if (skip.test(line)) {
+                    return;
+                }
+            } catch (RuntimeException | LinkageError e) {
+                failures.warn("skip", "allocline: the skip predicate failed for request " + line.requestId()
+                        + "; the line is written: " + e, e);
+            }
+        }
+        for (CanonicalLineSink sink : sinks) {
+            try {
+                sink.accept(line);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failures.warn("sink:" + sink.getClass().getName(), "allocline: sink " + sink.getClass().getName()
+                        + " failed for request " + line.requestId() + "; the request is unaffected: " + e, e);
+            }
+        }
+    }
+
+}

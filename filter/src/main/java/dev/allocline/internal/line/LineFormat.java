@@ -1,0 +1,192 @@
+package dev.allocline.internal.line;
+
+import dev.allocline.line.CanonicalLine;
+import dev.allocline.line.CanonicalLineFormat;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The canonical line's fields, in order, with their logfmt names. The logfmt text, the structured map
+ * and the Log4j2 message are all written through {@link #writeFields}, so they cannot drift apart.
+ * Stateless; any thread. Not API: may change without notice.
+ */
+public final class LineFormat {
+
+    /**
+     * Every key the library writes on a canonical line. An application's {@code AllocLine.put} with one
+     * of these is refused, so that a field can never shadow or fake the library's figures.
+     */
+    public static final Set<String> RESERVED_KEYS = Set.of("request_id", "http_method", "http_path", "http_route",
+            "status", "response_written", "duration", "alloc_bytes", "alloc_unavailable", "alloc_threads",
+            "total_alloc_delta", "alloc_reads", "profile_key", "trace_id", "span_id", "fields_dropped",
+            "canonical_api_line");
+
+    private LineFormat() {
+    }
+
+    /** Receives the line's fields in order. */
+    public interface FieldWriter {
+        /** A text field (escaped by logfmt writers). */
+        void text(String key, String value);
+
+        /** A numeric field. */
+        void number(String key, long value);
+
+        /** A boolean field. */
+        void bool(String key, boolean value);
+
+        /** An application field: a {@code String}, {@code Number} or {@code Boolean}. */
+        void value(String key, Object value);
+    }
+
+    /** Writes the line's fields, in their documented order, to {@code w}. */
+    public static void writeFields(CanonicalLine line, FieldWriter w) {
+        w.text("request_id", line.requestId());
+        w.text("http_method", line.httpMethod());
+        w.text("http_path", line.httpPath());
+        w.text("http_route", line.httpRoute());
+        w.number("status", line.status());
+        w.bool("response_written", line.responseWritten());
+        w.text("duration", goDuration(line.duration().toNanos()));
+        w.number("alloc_bytes", line.allocatedBytes());
+        if (line.allocUnavailableReason().isPresent()) {
+            w.text("alloc_unavailable", line.allocUnavailableReason().get());
+        }
+        w.number("alloc_threads", line.allocThreads());
+        w.number("total_alloc_delta", line.totalAllocDelta());
+        w.number("alloc_reads", line.allocReads());
+        if (line.profileKey().isPresent()) {
+            w.text("profile_key", line.profileKey().get());
+        }
+        for (Map.Entry<String, Object> e : line.fields().entrySet()) {
+            w.value(e.getKey(), e.getValue());
+        }
+    }
+
+    /** The line's fields as logfmt name to value. */
+    public static Map<String, Object> fields(CanonicalLine line) {
+        Map<String, Object> m = new LinkedHashMap<>(24 + line.fields().size() * 2);
+        writeFields(line, new FieldWriter() {
+            @Override
+            public void text(String key, String value) {
+                m.put(key, value);
+            }
+
+            @Override
+            public void number(String key, long value) {
+                m.put(key, value);
+            }
+
+            @Override
+            public void bool(String key, boolean value) {
+                m.put(key, value);
+            }
+
+            @Override
+            public void value(String key, Object value) {
+                m.put(key, value);
+            }
+        });
+        return m;
+    }
+
+    /** {@code canonical_api_line key=value ...}. */
+    public static String logfmt(CanonicalLine line) {
+        StringBuilder sb = new StringBuilder(384);
+        appendLogfmt(line, sb);
+        return sb.toString();
+    }
+
+    /** Appends {@code canonical_api_line key=value ...} to {@code sb}. */
+    public static void appendLogfmt(CanonicalLine line, StringBuilder sb) {
+        sb.append(CanonicalLineFormat.MESSAGE_PREFIX);
+        writeFields(line, new LogfmtWriter(sb));
+    }
+
+    /** {@code prefix key=value ...} for any fields; strings are escaped, numbers and booleans written as is. */
+    public static String logfmt(String prefix, Map<String, ?> fields) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(prefix);
+        LogfmtWriter w = new LogfmtWriter(sb);
+        for (Map.Entry<String, ?> e : fields.entrySet()) {
+            w.value(e.getKey(), e.getValue());
+        }
+        return sb.toString();
+    }
+
+    /** Appends {@code key=value} pairs to a builder. */
+    static final class LogfmtWriter implements FieldWriter {
+        private final StringBuilder sb;
+
+        LogfmtWriter(StringBuilder sb) {
+            this.sb = sb;
+        }
+
+        @Override
+        public void text(String key, String value) {
+            sb.append(' ').append(key).append('=');
+            Logfmt.appendValue(sb, value);
+        }
+
+        @Override
+        public void number(String key, long value) {
+            sb.append(' ').append(key).append('=').append(value);
+        }
+
+        @Override
+        public void bool(String key, boolean value) {
+            sb.append(' ').append(key).append('=').append(value);
+        }
+
+        @Override
+        public void value(String key, Object value) {
+            if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+                number(key, ((Number) value).longValue());
+            } else if (value instanceof Boolean) {
+                bool(key, (Boolean) value);
+            } else if (value instanceof Double || value instanceof Float || value instanceof BigDecimal
+                    || value instanceof BigInteger) {
+                // Rendered by the escaper: NaN and infinities stay bare words, never a forged pair.
+                text(key, value.toString());
+            } else {
+                text(key, String.valueOf(value));
+            }
+        }
+    }
+
+    /** A duration the way Go prints one, with {@code us} for microseconds: {@code 840ns}, {@code 12.345ms}. */
+    public static String goDuration(long ns) {
+        StringBuilder sb = new StringBuilder(12);
+        appendGoDuration(sb, ns);
+        return sb.toString();
+    }
+
+    /** Appends {@link #goDuration(long)} without an intermediate string. */
+    public static void appendGoDuration(StringBuilder sb, long ns) {
+        if (ns < 1_000L) {
+            sb.append(ns).append("ns");
+        } else if (ns < 1_000_000L) {
+            decimal(sb, ns, 1_000L).append("us");
+        } else if (ns < 1_000_000_000L) {
+            decimal(sb, ns, 1_000_000L).append("ms");
+        } else {
+            decimal(sb, ns, 1_000_000_000L).append('s');
+        }
+    }
+
+    private static StringBuilder decimal(StringBuilder sb, long ns, long unit) {
+        long whole = ns / unit;
+        long frac = (ns % unit) * 1000 / unit;
+        sb.append(whole).append('.');
+        if (frac < 100) {
+            sb.append('0');
+        }
+        if (frac < 10) {
+            sb.append('0');
+        }
+        return sb.append(frac);
+    }
+}

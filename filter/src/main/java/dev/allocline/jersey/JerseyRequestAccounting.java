@@ -1,0 +1,115 @@
+package dev.allocline.jersey;
+
+import dev.allocline.internal.accounting.RequestAccounting;
+import dev.allocline.internal.accounting.Runtime;
+import java.net.URI;
+import java.util.concurrent.CompletionStage;
+import org.glassfish.jersey.server.ContainerRequest;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.glassfish.jersey.server.ExtendedUriInfo;
+import org.glassfish.jersey.server.model.ResourceMethod;
+import org.glassfish.jersey.server.monitoring.RequestEvent;
+import org.glassfish.jersey.server.monitoring.RequestEventListener;
+
+/**
+ * Drives one request's accounting from Jersey's request events, which fire on the thread doing the
+ * request's work: the first event a thread sees opens a segment there, and the events after which the
+ * thread may leave close it: {@code FINISHED} always; {@code REQUEST_FILTERED} when the method is
+ * {@code @ManagedAsync} (it then runs on Jersey's executor); {@code RESOURCE_METHOD_FINISHED} when the
+ * method may complete on another thread ({@code @Suspended AsyncResponse}, {@code @ManagedAsync}, SSE,
+ * or a declared {@code CompletionStage}). Jersey calls it from whichever thread works on the request.
+ */
+final class JerseyRequestAccounting extends RequestAccounting implements RequestEventListener {
+
+    private final String requestIdHeader;
+
+    JerseyRequestAccounting(Runtime runtime, String requestId) {
+        super(runtime, requestId);
+        this.requestIdHeader = runtime.settings().requestIdHeader();
+    }
+
+    @Override
+    public void onEvent(RequestEvent event) {
+        try {
+            switch (event.getType()) {
+                case REQUEST_FILTERED:
+                    if (isManagedAsync(event)) {
+                        leave();
+                    } else {
+                        enter(false);
+                    }
+                    break;
+                case RESOURCE_METHOD_START:
+                    enter(true);
+                    // The span a container, an agent or a request filter made current is current here.
+                    captureTrace();
+                    break;
+                case RESOURCE_METHOD_FINISHED:
+                    if (mayCompleteElsewhere(event)) {
+                        leave();
+                    } else {
+                        checkpoint();
+                    }
+                    break;
+                case RESP_FILTERS_START:
+                    enter(false);
+                    if (requestIdHeader != null && event.getContainerResponse() != null) {
+                        event.getContainerResponse().getHeaders().putSingle(requestIdHeader, requestId());
+                    }
+                    break;
+                case FINISHED:
+                    finish(event);
+                    break;
+                default:
+                    enter(false);
+            }
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            runtime.failures().warn("accounting", "allocline: accounting failed for request " + requestId()
+                    + " on " + event.getType() + "; its line may be missing or partial: " + e, e);
+        }
+    }
+
+    private void finish(RequestEvent event) {
+        ContainerRequest request = event.getContainerRequest();
+        ContainerResponse response = event.getContainerResponse();
+        ExtendedUriInfo uriInfo = event.getUriInfo();
+        String method = request == null ? "" : nullToEmpty(request.getMethod());
+        String path = request == null ? "" : rawPath(request.getRequestUri());
+        String route = uriInfo == null ? "" : RouteTemplates.route(uriInfo.getBaseUri(), uriInfo.getMatchedTemplates());
+        int status = response == null ? 0 : response.getStatus();
+        finish(method, path, route, status, event.isResponseWritten());
+    }
+
+    private static boolean isManagedAsync(RequestEvent event) {
+        ResourceMethod m = matchedMethod(event);
+        return m != null && m.isManagedAsyncDeclared();
+    }
+
+    private static boolean mayCompleteElsewhere(RequestEvent event) {
+        ResourceMethod m = matchedMethod(event);
+        if (m == null) {
+            return false;
+        }
+        if (m.isSuspendDeclared() || m.isManagedAsyncDeclared() || m.isSse()) {
+            return true;
+        }
+        Class<?> raw = m.getInvocable().getRawResponseType();
+        return raw != null && CompletionStage.class.isAssignableFrom(raw);
+    }
+
+    private static ResourceMethod matchedMethod(RequestEvent event) {
+        return event.getUriInfo() == null ? null : event.getUriInfo().getMatchedResourceMethod();
+    }
+
+    private static String rawPath(URI uri) {
+        if (uri == null) {
+            return "";
+        }
+        String p = uri.getRawPath();
+        return p == null ? nullToEmpty(uri.getRawSchemeSpecificPart()) : p;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.allocline.profile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.allocline.internal.profile.ProfileTrigger;
+import dev.allocline.jersey.AllocLineFeature;
+import dev.allocline.line.CanonicalLine;
+import dev.allocline.testing.CapturedLog;
+import dev.allocline.testing.Eventually;
+import dev.allocline.testing.InProcess;
+import dev.allocline.testing.LineCollector;
+import dev.allocline.testing.ProfiledApi;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.message.MapMessage;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every profile_key on a canonical line has exactly one profile_generated_line, whatever became of the capture. */
+class ProfileKeyContractTest {
+
+    static final long THRESHOLD = 8L << 20;
+
+    private static Map<String, Object> onlyProfileLineFor(CapturedLog log, String key) {
+        Eventually.within(60_000, "a profile_generated_line for " + key, () -> !linesFor(log, key).isEmpty());
+        List<Map<String, Object>> found = linesFor(log, key);
+        assertEquals(1, found.size(), () -> "profile lines for " + key + ": " + found);
+        return found.get(0);
+    }
+
+    private static List<Map<String, Object>> linesFor(CapturedLog log, String key) {
+        return log.events().stream().map(LogEvent::getMessage)
+                .filter(m -> m instanceof MapMessage && m.getFormattedMessage().startsWith("profile_generated_line"))
+                .map(m -> Map.<String, Object>copyOf(((MapMessage<?, ?>) m).getData()))
+                .filter(f -> key.equals(f.get("profile_key"))).collect(Collectors.toList());
+    }
+
+    private static CanonicalLine overrun(LineCollector lines, AllocLineFeature.Builder feature) {
+        InProcess app = new InProcess(new ResourceConfig(ProfiledApi.class)
+                .register(feature.defaultSink(false).sink(lines).profileThresholdBytes(THRESHOLD).environment("contract").build()));
+        assertEquals(200, app.send("GET", "/profiled/overrun/16"));
+        CanonicalLine line = lines.next();
+        assertTrue(line.profileKey().isPresent(), line::toString);
+        return line;
+    }
+
+    @Test
+    void aDiskBudgetSkipStillAnswersTheKey(@TempDir Path tmp) {
+        try (CapturedLog log = CapturedLog.of(ProfileTrigger.PROFILE_LOGGER)) {
+            CanonicalLine line = overrun(new LineCollector(), AllocLineFeature.builder()
+                    .profileStore((k, f) -> "never://" + k).profileTempDirectory(tmp).profileMaxDiskBytes(1024));
+            Map<String, Object> f = onlyProfileLineFor(log, line.profileKey().get());
+            assertEquals(false, f.get("stored"));
+            assertEquals("disk_budget", f.get("reason"));
+            assertTrue(String.valueOf(f.get("detail")).contains("1024"), f::toString);
+        }
+    }
+
+    @Test
+    void aFailedCaptureStillAnswersTheKey(@TempDir Path tmp) throws IOException {
+        Path notADirectory = Files.writeString(tmp.resolve("file"), "x").resolve("work");
+        try (CapturedLog log = CapturedLog.of(ProfileTrigger.PROFILE_LOGGER)) {
+            CanonicalLine line = overrun(new LineCollector(), AllocLineFeature.builder()
+                    .profileStore((k, f) -> "never://" + k).profileTempDirectory(notADirectory));
+            Map<String, Object> f = onlyProfileLineFor(log, line.profileKey().get());
+            assertEquals(false, f.get("stored"));
+            assertEquals("capture_failed", f.get("reason"));
+        }
+    }
+
+    @Test
+    void aFailedStoreStillAnswersTheKey(@TempDir Path tmp) {
+        try (CapturedLog log = CapturedLog.of(ProfileTrigger.PROFILE_LOGGER)) {
+            CanonicalLine line = overrun(new LineCollector(), AllocLineFeature.builder().profileTempDirectory(tmp)
+                    .profileStore((k, f) -> {
+                        throw new IOException("bucket is gone");
+                    }));
+            Map<String, Object> f = onlyProfileLineFor(log, line.profileKey().get());
+            assertEquals(false, f.get("stored"));
+            assertEquals("store_failed", f.get("reason"));
+            assertTrue(String.valueOf(f.get("detail")).contains("bucket is gone"), f::toString);
+        }
+    }
+}
