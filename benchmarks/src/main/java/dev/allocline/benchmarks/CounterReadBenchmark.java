@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * added ({@code idleThreads}: 0 or 500)?
  *
  * <p>Candidates: {@code System.nanoTime()} (the floor every per-request measurement pays anyway),
- * the current thread's allocated bytes (raw MXBean and through the library), another thread's bytes
- * by id, the process-wide {@code getTotalThreadAllocatedBytes} read directly (O(threads)), the
+ * the current thread's allocated bytes (raw MXBean and through the library), a thread's bytes by id
+ * (the caller's own, which takes HotSpot's current-thread fast path, and another busy thread's, which
+ * is what the library's remote read costs), the process-wide {@code getTotalThreadAllocatedBytes} read directly (O(threads)), the
  * library's sampled process-wide figure (a volatile read), and {@code MemoryMXBean.getHeapMemoryUsage}
  * (a global lock and an allocation).
  *
@@ -36,7 +37,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * state (the MXBeans are process-wide by nature, which is the point; per-thread ids live in a
  * {@code Scope.Thread} state). With more threads than the machine's 2 cores, threads are time-sliced:
  * the average time per operation then includes waiting for a core, for every candidate alike, which is
- * why the report normalises each read to {@code nanoTime} at the same thread count.
+ * why the report normalises each read to {@code nanoTime} at the same thread count. The busy thread
+ * used by the remote read runs in every benchmark of this class, so all of them share its load.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -50,7 +52,11 @@ public class CounterReadBenchmark {
     private com.sun.management.ThreadMXBean threads;
     private MemoryMXBean memory;
     private ThreadAllocationCounter counter;
-    private ProcessAllocationSampler sampler;
+    private ProcessAllocationSampler.Lease sampler;
+    private Thread busy;
+    private volatile boolean stopBusy;
+    /** Where the busy thread's allocations escape to, so the JIT keeps them. */
+    static volatile Object sink;
     private final List<Thread> idle = new ArrayList<>();
     private final CountDownLatch release = new CountDownLatch(1);
 
@@ -71,8 +77,22 @@ public class CounterReadBenchmark {
         memory = ManagementFactory.getMemoryMXBean();
         counter = ThreadAllocationCounter.platform();
         if (ProcessAllocationSampler.isAvailable()) {
-            sampler = ProcessAllocationSampler.start(Duration.ofMillis(1));
+            sampler = ProcessAllocationSampler.acquire(Duration.ofMillis(1));
         }
+        // Another thread that is alive and allocating, as a request's thread is when the library reads
+        // it remotely: half of each millisecond allocating, half parked, so it competes for a core
+        // only part of the time on a 2-core machine.
+        busy = new Thread(() -> {
+            while (!stopBusy) {
+                long until = System.nanoTime() + 500_000;
+                while (System.nanoTime() - until < 0) {
+                    sink = new byte[256];
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+            }
+        }, "busy-allocating");
+        busy.setDaemon(true);
+        busy.start();
         for (int i = 0; i < idleThreads; i++) {
             Thread t = new Thread(() -> {
                 try {
@@ -93,6 +113,8 @@ public class CounterReadBenchmark {
         for (Thread t : idle) {
             t.join();
         }
+        stopBusy = true;
+        busy.join();
         if (sampler != null) {
             sampler.close();
         }
@@ -116,10 +138,23 @@ public class CounterReadBenchmark {
         return counter.currentThreadAllocatedBytes();
     }
 
-    /** Another thread's bytes by id (the library's remote read of a thread still inside a method). */
+    /**
+     * {@code getThreadAllocatedBytes(id)} with the caller's own id: HotSpot serves it through its
+     * current-thread fast path, so this is not what a remote read costs (see the next benchmark).
+     */
     @Benchmark
-    public long threadAllocatedBytesById(Caller caller) {
+    public long threadAllocatedBytesOwnId(Caller caller) {
         return threads.getThreadAllocatedBytes(caller.id);
+    }
+
+    /**
+     * Another, running and allocating thread's bytes by id: the library's remote read of a segment still
+     * inside a resource method when its request finishes elsewhere. HotSpot must find the thread by id
+     * among the live threads, so this may grow with {@code idleThreads}.
+     */
+    @Benchmark
+    public long threadAllocatedBytesRemoteBusy() {
+        return counter.threadAllocatedBytes(busy.getId());
     }
 
     /** The process-wide figure read directly: O(live threads); -1 where the JVM lacks it. */

@@ -63,7 +63,7 @@ final class InProcessApp {
         if (variant == Variant.jersey_events_only) {
             rc.register(new EmptyListener());
         } else if (variant != Variant.baseline) {
-            rc.register(AllocLineFeature.builder().log4j(variant != Variant.accounting_only).build());
+            rc.register(AllocLineFeature.builder().defaultSink(variant != Variant.accounting_only).build());
         }
         this.handler = new ApplicationHandler(rc);
         this.uri = URI.create("http://localhost" + path);

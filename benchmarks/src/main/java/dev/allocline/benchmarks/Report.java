@@ -36,7 +36,7 @@ public final class Report {
     private static final List<String> PER_REQUEST_READS = List.of("libraryCurrentThreadAllocatedBytes",
             "librarySampledTotalAllocatedBytes");
     private static final List<String> READS = List.of("nanoTime", "currentThreadAllocatedBytes",
-            "libraryCurrentThreadAllocatedBytes", "librarySampledTotalAllocatedBytes", "threadAllocatedBytesById",
+            "libraryCurrentThreadAllocatedBytes", "librarySampledTotalAllocatedBytes", "threadAllocatedBytesOwnId", "threadAllocatedBytesRemoteBusy",
             "totalThreadAllocatedBytesDirect", "heapMemoryUsage");
     private static final List<String> VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only", "log4j_noop",
             "log4j_file");
@@ -142,6 +142,18 @@ public final class Report {
 
     // ---- verdicts ----
 
+    /** PASS or FAIL only when every point the verdict needs was measured: a NaN compares false, which would pass. */
+    static String verdict(List<String> missing, boolean pass) {
+        if (!missing.isEmpty()) {
+            return "NO DATA";
+        }
+        return pass ? "PASS" : "FAIL";
+    }
+
+    private static String missingNote(List<String> missing) {
+        return missing.isEmpty() ? "" : " (not measured: " + String.join(", ", missing) + ")";
+    }
+
     private static void verdicts(StringBuilder md, Run run) {
         md.append("### JDK ").append(run.jdk).append(" (").append(run.env.getProperty("java.vm", "?")).append(", ")
                 .append(run.env.getProperty("cores", "?")).append(" cores, ")
@@ -150,22 +162,28 @@ public final class Report {
         // 1. per-request reads within 4x nanoTime
         double worst = 0;
         String worstAt = "";
+        List<String> missing = new ArrayList<>();
         for (String idle : List.of("0", "500")) {
             for (int t : threads) {
                 double floor = run.score("nanoTime", t, "idleThreads", idle);
                 for (String read : PER_REQUEST_READS) {
                     double ratio = run.score(read, t, "idleThreads", idle) / floor;
-                    if (ratio > worst) {
+                    if (Double.isNaN(ratio)) {
+                        missing.add(read + " @" + t + "t/" + idle + " idle");
+                    } else if (ratio > worst) {
                         worst = ratio;
                         worstAt = read + " at " + t + " threads, " + idle + " idle threads";
                     }
                 }
             }
         }
+        if (threads.isEmpty()) {
+            missing.add("every counter read");
+        }
         boolean readsOk = worst <= READ_TARGET_RATIO;
         md.append("- **Per-request counter reads within ").append(fmt(READ_TARGET_RATIO)).append("× the `nanoTime` floor at every thread count: ")
-                .append(readsOk ? "PASS" : "FAIL").append("** — worst ratio ").append(fmt(worst)).append("× (")
-                .append(worstAt).append(").");
+                .append(verdict(missing, readsOk)).append("** — worst ratio ").append(fmt(worst)).append("× (")
+                .append(worstAt).append(")").append(missingNote(missing)).append('.');
         if (!readsOk) {
             md.append(" Breaks at:");
             for (String idle : List.of("0", "500")) {
@@ -188,20 +206,27 @@ public final class Report {
         int cores = Integer.parseInt(run.env.getProperty("cores", "2"));
         double worstFlat = 0;
         int worstFlatT = 0;
+        List<String> missingFlat = new ArrayList<>();
         for (int t : threads) {
             if (t > cores) {
                 continue;
             }
             double r = run.score("librarySampledTotalAllocatedBytes", t, "idleThreads", "500")
                     / run.score("librarySampledTotalAllocatedBytes", t, "idleThreads", "0");
-            if (r > worstFlat) {
+            if (Double.isNaN(r)) {
+                missingFlat.add("librarySampledTotalAllocatedBytes @" + t + "t");
+            } else if (r > worstFlat) {
                 worstFlat = r;
                 worstFlatT = t;
             }
         }
         int t1 = threads.isEmpty() ? 1 : threads.first();
+        if (threads.isEmpty() || threads.first() > cores) {
+            missingFlat.add("any run with at most " + cores + " calling threads");
+        }
         md.append("- **The process-wide figure's per-request cost is flat from few to 500 idle live threads: ")
-                .append(worstFlat <= FLAT_RATIO ? "PASS" : "FAIL").append("** — the library's sampled read costs ")
+                .append(verdict(missingFlat, worstFlat <= FLAT_RATIO)).append("**").append(missingNote(missingFlat))
+                .append(" — the library's sampled read costs ")
                 .append(ns(run.score("librarySampledTotalAllocatedBytes", t1, "idleThreads", "0"))).append(" → ")
                 .append(ns(run.score("librarySampledTotalAllocatedBytes", t1, "idleThreads", "500")))
                 .append(" at ").append(t1).append(" calling thread (worst ratio ").append(fmt(worstFlat)).append("× at ")
@@ -215,13 +240,16 @@ public final class Report {
         for (String v : List.of("jersey_events_only", "accounting_only", "log4j_noop", "log4j_file")) {
             double worstShare = Double.NaN;
             int at = 0;
+            List<String> missingShare = new ArrayList<>();
             for (int t : ft) {
                 if (t > cores) {
                     continue;
                 }
                 double base = run.score("helloWorld", t, "variant", "baseline");
                 double share = (run.score("helloWorld", t, "variant", v) - base) / base;
-                if (!Double.isNaN(share) && (Double.isNaN(worstShare) || share > worstShare)) {
+                if (Double.isNaN(share)) {
+                    missingShare.add(v + " or baseline @" + t + "t");
+                } else if (Double.isNaN(worstShare) || share > worstShare) {
                     worstShare = share;
                     at = t;
                 }
@@ -251,7 +279,8 @@ public final class Report {
                     - allocPerOp(run.row("helloWorld", at, "variant", "baseline"));
             md.append("- ").append(headline ? "**" : "").append("Feature (`").append(v).append("`) ≤ ")
                     .append(pct(FEATURE_TARGET_SHARE)).append(" of a hello-world request in-process: ")
-                    .append(worstShare <= FEATURE_TARGET_SHARE ? "PASS" : "FAIL").append(headline ? "**" : "")
+                    .append(verdict(missingShare, worstShare <= FEATURE_TARGET_SHARE)).append(headline ? "**" : "")
+                    .append(missingNote(missingShare))
                     .append(" — worst ").append(pct(worstShare)).append(" at ").append(at).append(" thread(s) (")
                     .append(ns(run.score("helloWorld", at, "variant", v) - run.score("helloWorld", at, "variant", "baseline")))
                     .append(" and ").append(num(bytes)).append(" B allocated per request over ")

@@ -102,4 +102,18 @@ class ReportTest {
         assertTrue(md.contains("hello-world request in-process: PASS**"), md);
         assertTrue(md.contains("at the 1 oversubscribed thread counts the difference is within the error in 0"), md);
     }
+
+    @Test
+    void missingDataIsNoDataNeverPass(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        // nanoTime and the sampled read only: the per-request read at 1 thread was not measured, the
+        // 500-idle runs are missing, and the Feature's variant has no baseline.
+        a.add(row("CounterReadBenchmark", "nanoTime", 1, "idleThreads", "0", 20));
+        a.add(row("CounterReadBenchmark", "librarySampledTotalAllocatedBytes", 1, "idleThreads", "0", 1));
+        a.add(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "log4j_noop", 10_300));
+        String md = report(dir, a);
+        assertTrue(md.contains("every thread count: NO DATA"), md);
+        assertTrue(md.contains("500 idle live threads: NO DATA"), md);
+        assertTrue(!md.contains("PASS"), md);
+    }
 }
