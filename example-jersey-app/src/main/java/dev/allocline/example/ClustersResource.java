@@ -1,5 +1,6 @@
 package dev.allocline.example;
 
+import dev.allocline.jersey.AllocLine;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -33,6 +34,7 @@ public class ClustersResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> databases(@PathParam("cluster_id") String clusterId, @QueryParam("slow_ms") int slowMs)
             throws SQLException, InterruptedException {
+        AllocLine.put("cluster_id", clusterId);
         if (slowMs > 0) {
             Thread.sleep(Math.min(slowMs, 5_000)); // the slow path: slow, but not allocating
         }

@@ -13,9 +13,15 @@ import java.sql.Statement;
  */
 public final class Database {
 
+    /** The account user queries run as, on H2: it may SELECT from events and nothing else. */
+    static final String READER = "ALLOCLINE_READER";
+
     private final String url;
     private final String user;
     private final String password;
+    /** A fresh random password per start: the reader account is only ever used from this process. */
+    private final String readerPassword = java.util.UUID.randomUUID().toString();
+    private volatile boolean readerReady;
 
     Database(String url, String user, String password) {
         this.url = url;
@@ -25,6 +31,16 @@ public final class Database {
 
     Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
+    }
+
+    /**
+     * A connection for statements that come from a client. On H2 it is the reader account, without
+     * admin rights, so FILE_READ, CSVWRITE, LINK_SCHEMA and the other file functions are refused; on
+     * another database, point {@code ALLOCLINE_JDBC_USER} at a read-only account.
+     */
+    Connection connectAsReader() throws SQLException {
+        // Without the URL's settings (DB_CLOSE_DELAY=-1, ...): H2 lets only admins change them on connect.
+        return readerReady ? DriverManager.getConnection(url.split(";", 2)[0], READER, readerPassword) : connect();
     }
 
     /** Creates and fills {@code events} when it does not exist yet; returns the row count. */
@@ -47,6 +63,12 @@ public final class Database {
                 }
                 s.execute("CREATE INDEX IF NOT EXISTS events_cluster ON events(cluster_id)");
                 existing = count(s);
+            }
+            if (url.startsWith("jdbc:h2:")) {
+                s.execute("CREATE USER IF NOT EXISTS " + READER + " PASSWORD '" + readerPassword + "'");
+                s.execute("ALTER USER " + READER + " SET PASSWORD '" + readerPassword + "'");
+                s.execute("GRANT SELECT ON events TO " + READER);
+                readerReady = true;
             }
             return existing;
         }

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * The incident in one terminal: starts the service on a free port with a fresh profile directory,
  * sends a few normal requests, then the unbounded query, then the capped one, and prints each
- * request's canonical line and the profile that names the allocating code. Bounded: it sends nine
- * requests and stops.
+ * request's canonical line and the profile that names the allocating code. Bounded: it sends seven
+ * requests and stops. Health checks are skipped by the service's settings, so five lines are printed.
  */
 public final class Demo {
 
@@ -48,7 +48,8 @@ public final class Demo {
             client.post("/queries", "{\"sql\": \"SELECT * FROM events\", \"max_rows\": 500}");
             client.get("/health-checks/db");
 
-            Thread.sleep(300); // lines are written after the responses
+            // Lines are written after the responses: wait for all of them (the health checks are skipped).
+            waitFor(() -> lines.size() >= 5, Duration.ofSeconds(30));
             step("canonical lines (one per request; alloc_bytes is what that request allocated)");
             CanonicalLine worst = null;
             for (CanonicalLine l : lines) {
@@ -82,6 +83,14 @@ public final class Demo {
                 return files;
             }
             Thread.sleep(100);
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, Duration limit)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
         }
     }
 

@@ -17,6 +17,7 @@ import org.glassfish.hk2.utilities.binding.AbstractBinder;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.jackson.JacksonFeature;
 import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.ServerProperties;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -26,7 +27,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class ExampleServer implements AutoCloseable {
 
-    private static final Logger LOG = LogManager.getLogger(ExampleServer.class);
+    /**
+     * Looked up on use, never in a static initialiser: the JVM initialises this class before
+     * {@code main} runs, and a static logger would configure Log4j2 before {@code main} could choose
+     * the JSON layout ({@code ALLOCLINE_LOG_FORMAT=json}).
+     */
+    private static Logger log() {
+        return LogManager.getLogger(ExampleServer.class);
+    }
 
     private final HttpServer server;
     private final ExampleConfig config;
@@ -54,7 +62,7 @@ public final class ExampleServer implements AutoCloseable {
         ExampleServer running = start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down: no new connections, waiting up to {} s for in-flight requests and uploads",
+            log().info("shutting down: no new connections, waiting up to {} s for in-flight requests and uploads",
                     config.shutdownGrace().toSeconds());
             running.close();
             stopped.countDown();
@@ -72,7 +80,7 @@ public final class ExampleServer implements AutoCloseable {
         Database db = new Database(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword());
         long t0 = System.nanoTime();
         long rows = db.seed(config.seedRows());
-        LOG.info("database {} ready with {} rows in events ({} ms)", config.jdbcUrl(), rows,
+        log().info("database {} ready with {} rows in events ({} ms)", config.jdbcUrl(), rows,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
 
         S3Client s3 = null;
@@ -95,7 +103,10 @@ public final class ExampleServer implements AutoCloseable {
                 .profileStore(store)
                 .profileKind(config.profileKind())
                 .profileCooldown(config.profileCooldown())
-                .shutdownTimeout(config.shutdownGrace());
+                .shutdownTimeout(config.shutdownGrace())
+                .requestIdHeader("X-Request-Id")                      // trust the load balancer's id
+                .applicationPackages("dev.allocline.example.")
+                .skip(line -> line.httpRoute().startsWith("/health-checks")); // 5xx and overruns are kept
         for (CanonicalLineSink sink : extraSinks) {
             allocline.sink(sink);
         }
@@ -114,13 +125,15 @@ public final class ExampleServer implements AutoCloseable {
                 })
                 .register(JacksonFeature.class)
                 .register(PrettyJson.class)
-                .register(allocline.build());
+                .register(allocline.build())
+                // No WADL: it needs a JAXB implementation the service does not ship, and warns at every start.
+                .property(ServerProperties.WADL_FEATURE_DISABLE, true);
 
         HttpServer server = GrizzlyHttpServerFactory.createHttpServer(
                 URI.create("http://" + config.host() + ":" + config.port() + "/"), rc, false);
         server.start();
         ExampleServer running = new ExampleServer(server, config, s3);
-        LOG.info("listening on http://{}:{} (profiles over {} bytes go to {})", config.host(), running.port(),
+        log().info("listening on http://{}:{} (profiles over {} bytes go to {})", config.host(), running.port(),
                 config.profileThresholdBytes(), store);
         return running;
     }
@@ -138,7 +151,7 @@ public final class ExampleServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
-            LOG.warn("graceful shutdown failed: {}", e.getCause().toString());
+            log().warn("graceful shutdown failed: {}", e.getCause().toString());
             server.shutdownNow();
         }
         if (s3 != null) {

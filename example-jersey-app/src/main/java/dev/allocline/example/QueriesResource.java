@@ -1,5 +1,6 @@
 package dev.allocline.example;
 
+import dev.allocline.jersey.AllocLine;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
@@ -22,7 +23,8 @@ import java.util.Map;
  * {@code POST /queries}: the incident. It runs a query, reads every row into memory and returns them
  * as pretty-printed JSON, as the seed's API did. With no cap, a query over the whole table allocates
  * hundreds of MB in one request; {@code max_rows} (per request, or {@code ALLOCLINE_MAX_ROWS} for the
- * whole server) is the fix.
+ * whole server) is the fix. It exists to reproduce an incident: keep the service on loopback. Its
+ * queries run as a reader account that may only SELECT from {@code events}.
  */
 @Path("/queries")
 public class QueriesResource {
@@ -59,8 +61,11 @@ public class QueriesResource {
             throw new BadRequestException("only a single SELECT statement is allowed");
         }
         int cap = effectiveCap(request.max_rows);
+        AllocLine.put("sql_hash", sqlHash(sql));
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (Connection c = database.connect()) {
+        // The reader account may only SELECT from events: H2 refuses FILE_READ, CSVWRITE, LINK_SCHEMA and
+        // every other function that touches files to a user without admin rights (setReadOnly stops none).
+        try (Connection c = database.connectAsReader()) {
             c.setReadOnly(true);
             try (Statement s = c.createStatement()) {
                 if (cap > 0) {
@@ -82,12 +87,27 @@ public class QueriesResource {
                     }
                 }
             }
+        } catch (SQLException e) {
+            AllocLine.put("rows", rows.size());
+            throw new BadRequestException("query refused: " + e.getMessage().lines().findFirst().orElse(""), e);
         }
+        AllocLine.put("rows", rows.size());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("row_count", rows.size());
         out.put("max_rows", cap);
         out.put("rows", rows);
         return out;
+    }
+
+    /** A short, stable fingerprint of the statement: searchable on the line without logging the SQL. */
+    static String sqlHash(String sql) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(sql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private int effectiveCap(Integer requested) {

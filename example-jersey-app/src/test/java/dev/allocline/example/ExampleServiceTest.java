@@ -51,16 +51,33 @@ class ExampleServiceTest {
         server.close();
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Sends with a request id of its own (the service trusts X-Request-Id) and returns the line with that id. */
     private static CanonicalLine send(HttpRequest.Builder request, int expectedStatus) throws Exception {
-        int before = LINES.size();
-        HttpResponse<String> r = http.send(request.timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(expectedStatus, r.statusCode(), r.body().length() > 300 ? r.body().substring(0, 300) : r.body());
+        String id = sendOnly(request, expectedStatus);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (LINES.size() == before) {
-            assertTrue(System.nanoTime() < deadline, "no canonical line");
+        while (true) {
+            Optional<CanonicalLine> line = lineWithId(id);
+            if (line.isPresent()) {
+                return line.get();
+            }
+            assertTrue(System.nanoTime() < deadline, "no canonical line for request " + id);
             Thread.sleep(5);
         }
-        return LINES.get(before);
+    }
+
+    private static String sendOnly(HttpRequest.Builder request, int expectedStatus) throws Exception {
+        String id = "test-" + IDS.incrementAndGet();
+        HttpResponse<String> r = http.send(request.header("X-Request-Id", id).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(expectedStatus, r.statusCode(), r.body().length() > 300 ? r.body().substring(0, 300) : r.body());
+        assertEquals(Optional.of(id), r.headers().firstValue("X-Request-Id"), "the response carries the trusted id");
+        return id;
+    }
+
+    private static Optional<CanonicalLine> lineWithId(String id) {
+        return LINES.stream().filter(l -> l.requestId().equals(id)).findFirst();
     }
 
     private static HttpRequest.Builder get(String path) {
@@ -74,11 +91,11 @@ class ExampleServiceTest {
 
     @Test
     void theIncidentIsCaughtAndProfiledWhileNormalRequestsStaySmall() throws Exception {
-        CanonicalLine health = send(get("/health-checks/db"), 200);
         CanonicalLine dbs = send(get("/clusters/c-7/databases"), 200);
         CanonicalLine slow = send(get("/clusters/c-7/databases?slow_ms=200"), 200);
         assertEquals("/clusters/{cluster_id}/databases", dbs.httpRoute());
-        for (CanonicalLine l : List.of(health, dbs, slow)) {
+        assertEquals("c-7", dbs.fields().get("cluster_id"), "the resource's own field: " + dbs);
+        for (CanonicalLine l : List.of(dbs, slow)) {
             assertTrue(l.allocatedBytes() < 4L << 20, "normal requests are small: " + l);
             assertEquals(Optional.empty(), l.profileKey());
         }
@@ -89,6 +106,8 @@ class ExampleServiceTest {
         assertEquals("/queries", incident.httpRoute());
         assertTrue(incident.allocatedBytes() > THRESHOLD, "the incident overruns: " + incident);
         assertTrue(incident.profileKey().isPresent(), "and gets a profile: " + incident);
+        assertEquals(300_000, incident.fields().get("rows"), "rows read: " + incident);
+        assertEquals(QueriesResource.sqlHash("SELECT * FROM events"), incident.fields().get("sql_hash"));
 
         CanonicalLine capped = send(query("{\"sql\": \"SELECT * FROM events\", \"max_rows\": 500}"), 200);
         assertTrue(capped.allocatedBytes() < 8L << 20, "the capped query stays small: " + capped);
@@ -110,6 +129,29 @@ class ExampleServiceTest {
             }
         }
         assertTrue(samples > 0, "the profile parses as JFR with allocation samples");
+    }
+
+    @Test
+    void healthChecksAreSkippedButOtherLinesAreNot() throws Exception {
+        String health = sendOnly(get("/health-checks/db"), 200);
+        // The same connection serves the next request after the health check's line would have been written.
+        CanonicalLine after = send(get("/clusters/c-3/databases"), 200);
+        assertEquals("c-3", after.fields().get("cluster_id"));
+        assertEquals(Optional.empty(), lineWithId(health), "health checks are skipped");
+    }
+
+    @Test
+    void fileFunctionsAreRefusedInsideASelect() throws Exception {
+        for (String sql : List.of("SELECT FILE_READ('/etc/passwd')",
+                "SELECT * FROM CSVREAD('/etc/passwd')",
+                "SELECT CSVWRITE('/tmp/allocline-example-csvwrite.csv', 'SELECT 1')",
+                "SELECT LINK_SCHEMA('x', '', 'jdbc:h2:mem:other', 'sa', '', 'PUBLIC')")) {
+            CanonicalLine l = send(query("{\"sql\": \"" + sql.replace("'", "'") + "\"}"), 400);
+            assertEquals(400, l.status(), sql);
+        }
+        assertTrue(!Files.exists(Path.of("/tmp/allocline-example-csvwrite.csv")), "CSVWRITE wrote a file");
+        // An ordinary SELECT still works for the same reader account.
+        assertEquals(200, send(query("{\"sql\": \"SELECT COUNT(*) AS n FROM events\"}"), 200).status());
     }
 
     @Test

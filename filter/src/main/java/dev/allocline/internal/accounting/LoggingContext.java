@@ -5,8 +5,9 @@ import dev.allocline.internal.log.Logging;
 /**
  * Puts the request id in the logging context (Log4j2's {@code ThreadContext}, SLF4J's {@code MDC}) of
  * every thread while it works for the request, so the request's other log lines carry it, and puts
- * back the thread's previous value afterwards. Where one API is bridged to the other only one is
- * written. Called by the segment's own thread only.
+ * back the thread's previous value afterwards. The context written is that of the API the lines go
+ * to ({@code ThreadContext} for Log4j2, {@code MDC} for SLF4J); bridges between the two carry it to the
+ * other. Called by the segment's own thread only.
  */
 final class LoggingContext {
 

@@ -40,28 +40,19 @@ public final class Logging {
     }
 
     /**
-     * Whether writing Log4j2's {@code ThreadContext} reaches log events: Log4j2 has a real provider
-     * (when it is bridged to SLF4J, {@code MDC} is written instead, and the bridge would copy it).
+     * Whether the request id goes to Log4j2's {@code ThreadContext}: when lines go to Log4j2. (An SLF4J
+     * bound to Log4j2 reads the same context; an SLF4J with a provider of its own beside Log4j2 is not
+     * probed, since probing SLF4J without a provider prints a warning at start-up.)
      */
     public static boolean log4jContextUsable() {
-        String f = log4jFactory();
-        return f != null && !f.equals("org.apache.logging.slf4j.SLF4JLoggerContextFactory")
-                && !f.equals("org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+        LogBackend b = backend();
+        return b != null && b.name().equals("log4j2");
     }
 
-    /** Whether writing SLF4J's {@code MDC} reaches log events that Log4j2's context would not already reach. */
+    /** Whether the request id goes to SLF4J's {@code MDC}: when lines go to SLF4J (Log4j2's bridge copies it). */
     public static boolean slf4jContextUsable() {
-        if (!present("org.slf4j.MDC") || !slf4jReachesAnAppender()) {
-            return false;
-        }
-        try {
-            Object adapter = org.slf4j.MDC.getMDCAdapter();
-            // SLF4J bound to Log4j2 (log4j-slf4j2-impl): its MDC is Log4j2's ThreadContext, written already.
-            return adapter != null && !(adapter.getClass().getName().startsWith("org.apache.logging.slf4j.")
-                    && log4jContextUsable());
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
+        LogBackend b = backend();
+        return b != null && b.name().equals("slf4j");
     }
 
     private static Detected detect() {
@@ -80,12 +71,12 @@ public final class Logging {
 
     private static Detected probe() {
         String log4j = log4jFactory();
-        boolean slf4j = slf4jReachesAnAppender();
         if (log4j != null && !log4j.equals("org.apache.logging.slf4j.SLF4JLoggerContextFactory")
                 && !log4j.equals("org.apache.logging.log4j.simple.SimpleLoggerContextFactory")) {
             return new Detected(new Log4j2Backend(), "log4j2 provider " + log4j);
         }
-        if (slf4j) {
+        // Probed only now: SLF4J without a provider prints a warning on first use.
+        if (slf4jReachesAnAppender()) {
             return new Detected(new Slf4jBackend(), "slf4j 2 provider, log4j2 " + (log4j == null ? "absent" : log4j));
         }
         return new Detected(null, "log4j2: " + (log4j == null ? "absent" : "no provider (" + log4j + ")")
