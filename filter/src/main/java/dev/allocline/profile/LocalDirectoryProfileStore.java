@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 
-/** Keeps profiles in a local directory, the key being the relative path. */
+/**
+ * Keeps profiles in a local directory, the key being the relative path; a key that would leave the
+ * directory is refused. Called on the library's profile thread, one profile at a time; files appear
+ * whole (written aside, then moved into place).
+ */
 public final class LocalDirectoryProfileStore implements ProfileStore {
 
     private final Path root;
@@ -14,11 +18,6 @@ public final class LocalDirectoryProfileStore implements ProfileStore {
     /** Profiles go below {@code root}, which is created when missing. */
     public LocalDirectoryProfileStore(Path root) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
-    }
-
-    /** The directory profiles go to. */
-    public Path root() {
-        return root;
     }
 
     @Override

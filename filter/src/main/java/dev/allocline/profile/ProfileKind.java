@@ -1,6 +1,6 @@
 package dev.allocline.profile;
 
-/** What is captured when a request allocates over the threshold. */
+/** What is captured when a request allocates over the threshold. Immutable; any thread. */
 public enum ProfileKind {
     /**
      * The default: a dump of a continuous, bounded JFR recording with {@code jdk.ObjectAllocationSample}

@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Where captured profiles go. Called on the library's profile thread, never on a request thread, one
- * profile at a time. The file is deleted by the caller afterwards, whatever happens.
+ * Where captured profiles go. Threading: called on the library's profile thread, never on a request
+ * thread, one profile at a time; it may block (bound it with the client's own timeouts). The file is
+ * deleted by the caller afterwards, whatever happens.
  */
 @FunctionalInterface
 public interface ProfileStore {

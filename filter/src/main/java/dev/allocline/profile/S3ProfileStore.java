@@ -32,7 +32,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * {@link S3Client}, files above the multipart threshold are uploaded in parts (streamed from the file,
  * each part re-readable for retries; an upload that fails is aborted so no parts linger). With an
  * {@link S3AsyncClient}, a single {@code putObject} from the file is issued and multipart is left to
- * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}).
+ * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}). Immutable; called on the
+ * library's profile thread, one profile at a time.
  *
  * <pre>{@code
  * ProfileStore store = S3ProfileStore.builder()

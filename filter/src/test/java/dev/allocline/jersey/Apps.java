@@ -11,7 +11,8 @@ final class Apps {
 
     static ResourceConfig withFeature(LineCollector lines, Object... components) {
         ResourceConfig rc = new ResourceConfig();
-        rc.register(AllocLineFeature.builder().defaultSink(false).sink(lines).build());
+        // Tests pair lines with requests by the id they send.
+        rc.register(AllocLineFeature.builder().defaultSink(false).requestIdHeader("X-Request-Id").sink(lines).build());
         for (Object c : components) {
             if (c instanceof Class) {
                 rc.register((Class<?>) c);

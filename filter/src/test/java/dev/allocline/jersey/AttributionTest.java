@@ -46,9 +46,7 @@ class AttributionTest {
     }
 
     private static CanonicalLine lineFor(String path) {
-        LINES.drain(Duration.ofMillis(20));
-        assertEquals(200, server.get(path).statusCode());
-        return LINES.next();
+        return server.lineFor(LINES, path, 200);
     }
 
     @Test

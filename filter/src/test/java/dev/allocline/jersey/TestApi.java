@@ -104,6 +104,32 @@ public class TestApi {
         return rows;
     }
 
+    /**
+     * {@code n} references to one row whose description Jackson builds while it writes the entity: the
+     * resource method allocates almost nothing, so the request's bytes are the serialisation's.
+     */
+    @GET
+    @Path("json-generated/{n}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<GeneratedRow> jsonGenerated(@PathParam("n") int n) {
+        return java.util.Collections.nCopies(n, GeneratedRow.INSTANCE);
+    }
+
+    /** A row whose description is built on every call of its getter, i.e. inside Jackson's write. */
+    public static final class GeneratedRow {
+        static final GeneratedRow INSTANCE = new GeneratedRow();
+        /** Characters of each description (Latin-1: one byte each, plus the String and array headers). */
+        public static final int DESCRIPTION_CHARS = 1000;
+
+        public int getId() {
+            return 7;
+        }
+
+        public String getDescription() {
+            return "d".repeat(DESCRIPTION_CHARS);
+        }
+    }
+
     /** A row of the JSON endpoint. */
     public static final class Row {
         public final int id;

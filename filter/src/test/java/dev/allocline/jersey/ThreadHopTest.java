@@ -105,9 +105,7 @@ class ThreadHopTest {
     }
 
     private static CanonicalLine lineFor(String path) {
-        LINES.drain(Duration.ofMillis(20));
-        assertEquals(200, server.get(path).statusCode());
-        CanonicalLine line = LINES.next();
+        CanonicalLine line = server.lineFor(LINES, path, 200);
         System.out.println("hop: " + path + " -> alloc_bytes=" + line.allocatedBytes() + " threads=" + line.allocThreads());
         return line;
     }

@@ -42,14 +42,19 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class FaultTest {
 
-    /** Sends {@code n} requests from 8 client threads (half overruns); returns the lines. */
+    private static final java.util.concurrent.atomic.AtomicLong BURSTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Sends {@code n} requests from 8 client threads (half overruns); returns their lines, paired by request id. */
     private static List<CanonicalLine> burst(LoopbackServer server, LineCollector lines, int n) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
+        String burst = "b" + BURSTS.incrementAndGet() + "-";
         try {
             List<Future<HttpResponse<String>>> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 String path = i % 2 == 0 ? "/load/overrun/f" + i : "/load/small/f" + i;
-                fs.add(pool.submit(() -> server.get(path)));
+                String id = burst + i;
+                fs.add(pool.submit(() -> server.send(java.net.http.HttpRequest.newBuilder(server.uri(path))
+                        .header("X-Request-Id", id).timeout(Duration.ofSeconds(120)).build())));
             }
             for (int i = 0; i < n; i++) {
                 HttpResponse<String> r = fs.get(i).get(120, TimeUnit.SECONDS);
@@ -59,13 +64,16 @@ class FaultTest {
         } finally {
             pool.shutdown();
         }
-        List<CanonicalLine> got = lines.drain(Duration.ofMillis(500));
-        assertEquals(n, got.size(), "one line per request");
+        List<CanonicalLine> got = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            got.add(lines.awaitRequest(burst + i));
+        }
         return got;
     }
 
     private static ResourceConfig app(LineCollector lines, ProfileStore store, Path tmp, long maxDisk) {
         return new ResourceConfig(LoadApi.class).register(AllocLineFeature.builder().defaultSink(false).sink(lines)
+                .requestIdHeader("X-Request-Id")
                 .profileThresholdBytes(32L << 20).profileCooldown(Duration.ZERO).environment("faults")
                 .profileStore(store).profileTempDirectory(tmp).profileMaxDiskBytes(maxDisk).build());
     }
@@ -75,12 +83,17 @@ class FaultTest {
                 .filter(m -> m.startsWith(start)).count();
     }
 
-    private static void awaitIdle(CapturedLog profileLog, long captures) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (profileLog.events().size() < captures && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        Thread.sleep(200);
+    /**
+     * Waits until {@code captures} profile_generated_lines were written: every claimed capture writes
+     * exactly one, after its temp file is gone and the next capture is allowed.
+     */
+    private static void awaitIdle(CapturedLog profileLog, long captures) {
+        dev.allocline.testing.Eventually.within(60_000, captures + " profile_generated_lines",
+                () -> profileLog.events().size() >= captures);
+    }
+
+    private static long keys(List<CanonicalLine> lines) {
+        return lines.stream().filter(l -> l.profileKey().isPresent()).count();
     }
 
     private static void assertNoFiles(Path dir) throws Exception {
@@ -148,13 +161,19 @@ class FaultTest {
             // 4. the server turns slow (each chunk held 2 s, client gives up after 3 s): requests are not
             //    slowed, captures are skipped while one is stuck
             proxy.delayMillis(2000);
+            long before = profileLog.events().size();
             long t0 = System.nanoTime();
             List<CanonicalLine> slow = burst(server, lines, 10);
             long burstMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(slow.stream().filter(l -> l.profileKey().isPresent()).count() <= 1, "one capture at a time");
-            System.out.println("fault: 10 requests during a slow S3 took " + burstMillis + " ms");
+            long claims = keys(slow);
+            System.out.println("fault: 10 requests during a slow S3 took " + burstMillis + " ms, " + claims + " captures");
+            // Each capture holds the gate for at least one 2 s chunk of its upload: one capture at a time.
+            assertTrue(claims >= 1 && claims <= 1 + burstMillis / 2000, "one capture at a time: " + claims);
+            // A request that waited for the upload would take at least the proxy's 2 s delay.
+            long slowest = slow.stream().mapToLong(l -> l.duration().toMillis()).max().orElseThrow();
+            assertTrue(slowest < 2000, "requests are not slowed by a stuck upload: slowest " + slowest + " ms");
             proxy.delayMillis(0);
-            Thread.sleep(4000);
+            awaitIdle(profileLog, before + claims);
             assertNoFiles(tmp.resolve("work"));
         } finally {
             proxy.close();
@@ -169,8 +188,10 @@ class FaultTest {
         Path work = file.resolve("work"); // a directory below a regular file cannot be created, even by root
         try (CapturedLog warnings = CapturedLog.of("dev.allocline");
              LoopbackServer server = LoopbackServer.start(app(lines, (k, f) -> "never://" + k, work, 2L << 30))) {
-            burst(server, lines, 10);
-            Thread.sleep(1000);
+            long claims = keys(burst(server, lines, 10));
+            assertTrue(claims >= 1, "overruns try to profile");
+            dev.allocline.testing.Eventually.that("a profile_generated_line for each of the " + claims + " claims",
+                    () -> messages(warnings, "profile_generated_line") >= claims);
             assertEquals(1, messages(warnings, "allocline: could not capture profile"), "logged once");
         }
     }
@@ -180,8 +201,10 @@ class FaultTest {
         LineCollector lines = new LineCollector();
         try (CapturedLog warnings = CapturedLog.of("dev.allocline");
              LoopbackServer server = LoopbackServer.start(app(lines, (k, f) -> "never://" + k, tmp.resolve("work"), 1024))) {
-            burst(server, lines, 10);
-            Thread.sleep(1000);
+            long claims = keys(burst(server, lines, 10));
+            assertTrue(claims >= 1, "overruns try to profile");
+            dev.allocline.testing.Eventually.that("a profile_generated_line for each of the " + claims + " claims",
+                    () -> messages(warnings, "profile_generated_line") >= claims);
             assertEquals(1, messages(warnings, "allocline: skipped profile"), "logged once");
             String m = warnings.events().stream().map(e -> e.getMessage().getFormattedMessage())
                     .filter(x -> x.startsWith("allocline: skipped profile")).findFirst().orElseThrow();

@@ -35,6 +35,31 @@ public final class LineCollector implements CanonicalLineSink {
         }
     }
 
+    /**
+     * The line of the request sent with {@code requestId} (see {@link LoopbackServer#lineFor}), waiting
+     * up to 10 s; lines of other requests stay queued.
+     */
+    public CanonicalLine awaitRequest(String requestId) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            for (CanonicalLine l : lines) {
+                if (l.requestId().equals(requestId)) {
+                    lines.remove(l);
+                    return l;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no canonical line for request " + requestId + " within 10 s");
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     /** Every line that arrives until none has arrived for {@code quiet}. */
     public List<CanonicalLine> drain(Duration quiet) {
         List<CanonicalLine> out = new ArrayList<>();

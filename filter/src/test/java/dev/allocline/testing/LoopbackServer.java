@@ -56,6 +56,28 @@ public final class LoopbackServer implements AutoCloseable {
         return send(HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * GETs {@code pathAndQuery} with a request id of its own in {@code X-Request-Id} (the test
+     * applications trust it), checks the status, and returns that request's line: lines are paired
+     * with requests by id, never by arrival order.
+     */
+    public dev.allocline.line.CanonicalLine lineFor(LineCollector lines, String pathAndQuery, int expectedStatus) {
+        String id = "t-" + IDS.incrementAndGet();
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30))
+                .header("X-Request-Id", id).GET().build());
+        if (r.statusCode() != expectedStatus) {
+            throw new AssertionError("expected " + expectedStatus + " for " + pathAndQuery + ", got " + r.statusCode());
+        }
+        dev.allocline.line.CanonicalLine line = lines.awaitRequest(id);
+        String path = pathAndQuery.split("\\?", 2)[0];
+        if (!line.httpPath().equals(path)) {
+            throw new AssertionError("request " + id + " was for " + path + " but its line says " + line.httpPath());
+        }
+        return line;
+    }
+
     public HttpResponse<String> send(HttpRequest request) {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,83 @@
+package dev.allocline.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public surface is what the module exports: a few API packages. Everything else a user could
+ * reach on the class path lives under {@code dev.allocline.internal} and is marked as not API.
+ */
+class ModuleTest {
+
+    static final Set<String> API = Set.of("dev.allocline.jersey", "dev.allocline.line", "dev.allocline.profile");
+    static final Path CLASSES = Path.of("target/classes");
+
+    @Test
+    void theModuleExportsOnlyTheApiPackages() throws IOException {
+        ModuleDescriptor d;
+        try (InputStream in = Files.newInputStream(CLASSES.resolve("module-info.class"))) {
+            d = ModuleDescriptor.read(in);
+        }
+        assertEquals("dev.allocline", d.name());
+        Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+        assertEquals(API, exported);
+        assertTrue(d.packages().stream().filter(p -> !API.contains(p)).allMatch(p -> p.startsWith("dev.allocline.internal")),
+                () -> "every other package is internal: " + d.packages());
+    }
+
+    @Test
+    void publicTypesOutsideInternalPackagesAreApiAndSayWhoMayCallThem() throws Exception {
+        List<String> publicTypes = publicTopLevelTypes();
+        Set<String> outside = new TreeSet<>();
+        for (String name : publicTypes) {
+            String pkg = name.substring(0, name.lastIndexOf('.'));
+            if (!pkg.startsWith("dev.allocline.internal")) {
+                outside.add(name);
+                assertTrue(API.contains(pkg), name + " is public outside the API packages");
+            }
+        }
+        assertEquals(Set.of("dev.allocline.jersey.AllocLine", "dev.allocline.jersey.AllocLineFeature",
+                "dev.allocline.line.CanonicalLine", "dev.allocline.line.CanonicalLineFormat",
+                "dev.allocline.line.CanonicalLineSink", "dev.allocline.line.Log4j2Sink", "dev.allocline.line.Slf4jSink",
+                "dev.allocline.profile.LocalDirectoryProfileStore", "dev.allocline.profile.ProfileKind",
+                "dev.allocline.profile.ProfileStore", "dev.allocline.profile.S3ProfileStore"), outside,
+                "the API is small and deliberate; a new public type needs a reason");
+        // Each API type's documentation names its threading contract.
+        for (String name : outside) {
+            Path source = Path.of("src/main/java", name.replace('.', '/') + ".java");
+            String text = Files.readString(source);
+            int declaration = text.indexOf("\npublic ");
+            String doc = text.substring(0, Math.max(0, declaration));
+            assertTrue(doc.matches("(?s).*(any thread|Any thread|from any thread|concurrently|Threading:|thread-safe|Immutable|immutable|profile thread).*"),
+                    () -> name + " does not say who may call it from which threads");
+        }
+    }
+
+    private static List<String> publicTopLevelTypes() throws Exception {
+        try (Stream<Path> s = Files.walk(CLASSES)) {
+            List<String> names = s.map(CLASSES::relativize).map(Path::toString)
+                    .filter(p -> p.endsWith(".class") && !p.contains("$") && !p.equals("module-info.class"))
+                    .map(p -> p.substring(0, p.length() - 6).replace('/', '.')).sorted().collect(Collectors.toList());
+            return names.stream().filter(n -> {
+                try {
+                    return Modifier.isPublic(Class.forName(n, false, ModuleTest.class.getClassLoader()).getModifiers());
+                } catch (ClassNotFoundException | LinkageError e) {
+                    return false;
+                }
+            }).collect(Collectors.toList());
+        }
+    }
+}
