@@ -132,13 +132,47 @@ class LogfmtTest {
                 sb.append(c);
             }
             String value = sb.toString();
-            String text = CanonicalLineFormat.logfmt(lineWith(value, value));
+            // The same hostile text as a path, a method and an application field's value.
+            CanonicalLine line = withFields(lineWith(value, value), Map.of("team", value));
+            String text = CanonicalLineFormat.logfmt(line);
             assertFalse(text.contains("\n") || text.contains("\r"), text);
             Map<String, String> m = parse(text);
-            assertEquals(CanonicalLineFormat.fields(lineWith(value, value)).keySet(), m.keySet());
+            assertEquals(CanonicalLineFormat.fields(line).keySet(), m.keySet());
             // Lone surrogates are escaped one by one; everything else round-trips exactly.
             assertEquals(value, m.get("http_path"));
+            assertEquals(value, m.get("team"));
         }
+    }
+
+    static CanonicalLine withFields(CanonicalLine l, Map<String, Object> fields) {
+        return new CanonicalLine(l.requestId(), l.httpMethod(), l.httpPath(), l.httpRoute(), l.status(),
+                l.responseWritten(), l.duration(), l.allocatedBytes(), l.allocUnavailableReason(), l.allocThreads(),
+                l.totalAllocDelta(), l.allocReads(), l.profileKey(), fields);
+    }
+
+    @Test
+    void applicationFieldsFollowTheLibrarysAndKeepTheirTypes() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("rows", 12000);
+        fields.put("ratio", 0.5);
+        fields.put("cached", true);
+        fields.put("team", "payments eu");
+        String text = CanonicalLineFormat.logfmt(withFields(lineWith("GET", "/r/1"), fields));
+        assertTrue(text.endsWith(" alloc_reads=3 rows=12000 ratio=0.5 cached=true team=\"payments eu\""), text);
+        Map<String, Object> all = CanonicalLineFormat.fields(withFields(lineWith("GET", "/r/1"), fields));
+        assertEquals(12000, all.get("rows"));
+        assertEquals(true, all.get("cached"));
+    }
+
+    @Test
+    void aValueCannotForgeAKey() {
+        String forged = "x\" status=500 alloc_bytes=0\ncanonical_api_line request_id=evil";
+        String text = CanonicalLineFormat.logfmt(withFields(lineWith("GET", "/r/1"), Map.of("note", forged)));
+        assertFalse(text.contains("\n"), text);
+        Map<String, String> m = parse(text);
+        assertEquals(forged, m.get("note"));
+        assertEquals("200", m.get("status"));
+        assertEquals("4096", m.get("alloc_bytes"));
     }
 
     @Test
