@@ -230,8 +230,9 @@ class ServiceLineTest {
         assertEquals("status,alloc_bytes,request_id,trace_id,Bad,1x,a-b,,long,", r.body());
         CanonicalLine line = LINES.awaitRequest(id);
         assertEquals(AllocLine.MAX_FIELDS + 1, line.fields().size(), line.fields()::toString); // + fields_dropped
-        // The filter's field and f0..f30 fill the 32; f31..f39 and obj are dropped; replacing f0 is allowed.
-        assertEquals(10, line.fields().get("fields_dropped"), line.fields()::toString);
+        // The request filter's field and f0..f30 fill the 32; f31..f39, obj and the response filter's field
+        // are dropped (11); replacing f0 is allowed.
+        assertEquals(11, line.fields().get("fields_dropped"), line.fields()::toString);
         String f0 = (String) line.fields().get("f0");
         assertEquals(AllocLine.MAX_VALUE_CHARS + "...[truncated]".length(), f0.length());
         assertFalse(line.fields().containsKey("status"));
