@@ -67,6 +67,8 @@ class TraceIdsTest {
         @GET
         @Path("traced")
         public String traced() {
+            AllocLine.put("user", "u-1842");
+            AllocLine.put("rows", 120);
             return "traced";
         }
 
@@ -82,6 +84,7 @@ class TraceIdsTest {
         LineCollector lines = new LineCollector();
         try (LoopbackServer server = LoopbackServer.start(Apps.withFeature(lines, Api.class, Tracing.class))) {
             CanonicalLine line = server.lineFor(lines, "/traced", 200);
+            System.out.println("traced line: " + dev.allocline.line.CanonicalLineFormat.logfmt(line));
             SpanData span = EXPORTED.getFinishedSpanItems().get(0);
             assertEquals(span.getTraceId(), line.fields().get("trace_id"));
             assertEquals(span.getSpanId(), line.fields().get("span_id"));

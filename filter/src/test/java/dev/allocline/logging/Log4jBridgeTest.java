@@ -24,12 +24,36 @@ import org.junit.jupiter.api.Test;
 @Tag("log4j-bridge")
 class Log4jBridgeTest {
 
+    static final io.opentelemetry.sdk.trace.SdkTracerProvider PROVIDER = io.opentelemetry.sdk.trace.SdkTracerProvider
+            .builder().addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(
+                    io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create())).build();
+
     @Path("/bridge")
     public static final class Api {
         @GET
         public String get() {
             AllocLine.put("tenant", "t-9");
+            AllocLine.put("rows", 12);
             return "ok";
+        }
+    }
+
+    /** Opens a span around the request, as an instrumentation without an agent does. */
+    @jakarta.ws.rs.ext.Provider
+    public static final class Tracing implements jakarta.ws.rs.container.ContainerRequestFilter,
+            jakarta.ws.rs.container.ContainerResponseFilter {
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext req) {
+            io.opentelemetry.api.trace.Span span = PROVIDER.get("test").spanBuilder("GET /bridge").startSpan();
+            req.setProperty("span", span);
+            req.setProperty("scope", span.makeCurrent());
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext req,
+                           jakarta.ws.rs.container.ContainerResponseContext resp) {
+            ((io.opentelemetry.context.Scope) req.getProperty("scope")).close();
+            ((io.opentelemetry.api.trace.Span) req.getProperty("span")).end();
         }
     }
 
@@ -38,7 +62,7 @@ class Log4jBridgeTest {
         assertTrue(org.apache.logging.log4j.LogManager.getFactory().getClass().getName().contains("SLF4J"),
                 "this execution has log4j-to-slf4j");
         try (LogbackJson canonical = new LogbackJson("dev.allocline.canonical");
-             LoopbackServer server = LoopbackServer.start(new ResourceConfig(Api.class)
+             LoopbackServer server = LoopbackServer.start(new ResourceConfig(Api.class, Tracing.class)
                      .register(AllocLineFeature.builder().requestIdHeader("X-Request-Id").build()))) {
             server.send(HttpRequest.newBuilder(server.uri("/bridge")).header("X-Request-Id", "boot-1")
                     .timeout(Duration.ofSeconds(10)).build());
@@ -46,6 +70,9 @@ class Log4jBridgeTest {
             JsonNode event = canonical.events().get(0);
             System.out.println("bridged json line: " + event);
             assertEquals("t-9", LogbackJson.kv(event, "tenant").asText());
+            assertEquals("boot-1", LogbackJson.kv(event, "request_id").asText(), "the trusted inbound id");
+            assertTrue(LogbackJson.kv(event, "trace_id").asText().matches("[0-9a-f]{32}"), event::toString);
+            assertTrue(LogbackJson.kv(event, "span_id").asText().matches("[0-9a-f]{16}"), event::toString);
             assertTrue(Long.parseLong(LogbackJson.kv(event, "alloc_bytes").asText()) > 0, event::toString);
             assertTrue(canonical.rawValue("alloc_bytes") instanceof Long, "numbers are handed over as numbers");
         }
