@@ -33,29 +33,9 @@ public final class Slf4jSink implements CanonicalLineSink {
         if (!logger.isInfoEnabled()) {
             return;
         }
-        LoggingEventBuilder b = logger.atInfo();
-        LoggingEventBuilder[] builder = {b};
-        LineFormat.writeFields(line, new LineFormat.FieldWriter() {
-            @Override
-            public void text(String key, String value) {
-                builder[0] = builder[0].addKeyValue(key, value);
-            }
-
-            @Override
-            public void number(String key, long value) {
-                builder[0] = builder[0].addKeyValue(key, value);
-            }
-
-            @Override
-            public void bool(String key, boolean value) {
-                builder[0] = builder[0].addKeyValue(key, value);
-            }
-
-            @Override
-            public void value(String key, Object value) {
-                builder[0] = builder[0].addKeyValue(key, value);
-            }
-        });
+        // addKeyValue may return another builder, so the current one is carried along.
+        LoggingEventBuilder[] builder = {logger.atInfo()};
+        LineFormat.writeFields(line, (key, value) -> builder[0] = builder[0].addKeyValue(key, value));
         builder[0].setMessage(LineFormat.logfmt(line)).log();
     }
 }

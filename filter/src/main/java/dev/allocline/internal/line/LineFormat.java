@@ -27,19 +27,29 @@ public final class LineFormat {
     private LineFormat() {
     }
 
-    /** Receives the line's fields in order. */
+    /**
+     * Receives the line's fields in order. Structured receivers (a map, a {@code MapMessage}, SLF4J's
+     * key-value pairs) implement {@link #value} only; the logfmt writer renders each kind itself.
+     */
+    @FunctionalInterface
     public interface FieldWriter {
+        /** A field whose value is a {@code String}, {@code Long}, {@code Boolean} or an application value. */
+        void value(String key, Object value);
+
         /** A text field (escaped by logfmt writers). */
-        void text(String key, String value);
+        default void text(String key, String value) {
+            value(key, value);
+        }
 
         /** A numeric field. */
-        void number(String key, long value);
+        default void number(String key, long value) {
+            value(key, value);
+        }
 
         /** A boolean field. */
-        void bool(String key, boolean value);
-
-        /** An application field: a {@code String}, {@code Number} or {@code Boolean}. */
-        void value(String key, Object value);
+        default void bool(String key, boolean value) {
+            value(key, value);
+        }
     }
 
     /** Writes the line's fields, in their documented order, to {@code w}. */
@@ -69,27 +79,7 @@ public final class LineFormat {
     /** The line's fields as logfmt name to value. */
     public static Map<String, Object> fields(CanonicalLine line) {
         Map<String, Object> m = new LinkedHashMap<>(24 + line.fields().size() * 2);
-        writeFields(line, new FieldWriter() {
-            @Override
-            public void text(String key, String value) {
-                m.put(key, value);
-            }
-
-            @Override
-            public void number(String key, long value) {
-                m.put(key, value);
-            }
-
-            @Override
-            public void bool(String key, boolean value) {
-                m.put(key, value);
-            }
-
-            @Override
-            public void value(String key, Object value) {
-                m.put(key, value);
-            }
-        });
+        writeFields(line, m::put);
         return m;
     }
 

@@ -35,27 +35,7 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         this.prefix = dev.allocline.line.CanonicalLineFormat.MESSAGE_PREFIX;
         this.fieldsInOrder = null;
         this.line = line;
-        LineFormat.writeFields(line, new LineFormat.FieldWriter() {
-            @Override
-            public void text(String key, String value) {
-                with(key, value);
-            }
-
-            @Override
-            public void number(String key, long value) {
-                with(key, value);
-            }
-
-            @Override
-            public void bool(String key, boolean value) {
-                with(key, value);
-            }
-
-            @Override
-            public void value(String key, Object value) {
-                with(key, value);
-            }
-        });
+        LineFormat.writeFields(line, this::with);
     }
 
     @Override
