@@ -89,4 +89,19 @@ class ProfileKeyContractTest {
             assertTrue(String.valueOf(f.get("detail")).contains("bucket is gone"), f::toString);
         }
     }
+
+    @Test
+    void theApplicationsPackagesNameTheAppSite(@TempDir Path tmp) {
+        try (CapturedLog log = CapturedLog.of(ProfileTrigger.PROFILE_LOGGER)) {
+            // The test resource lives in dev.allocline.testing: named as the application, its frame is the
+            // app site even though the library's own packages start with dev.allocline as well.
+            CanonicalLine line = overrun(new LineCollector(), AllocLineFeature.builder()
+                    .profileStore(new LocalDirectoryProfileStore(tmp.resolve("store")))
+                    .profileTempDirectory(tmp.resolve("work")).applicationPackages("dev.allocline.testing."));
+            Map<String, Object> f = onlyProfileLineFor(log, line.profileKey().get());
+            assertEquals(true, f.get("stored"), f::toString);
+            assertTrue(String.valueOf(f.get("app_site_1")).startsWith("dev.allocline.testing.ProfiledApi.overrun"),
+                    f::toString);
+        }
+    }
 }
