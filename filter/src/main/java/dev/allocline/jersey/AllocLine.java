@@ -1,240 +1,61 @@
 package dev.allocline.jersey;
 
-import dev.allocline.internal.accounting.RequestAccounting;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The application's side of allocline: add fields to the current request's line, read its id and its
- * bytes so far, and carry its accounting onto the application's own threads. Every method may be
- * called from any thread; outside a request they do nothing (and say so) and never throw.
- *
- * <p>"The current request" is the one the calling thread is working on: the request thread, Jersey's
- * {@code @ManagedAsync} executor, a thread resuming an {@code AsyncResponse}, a thread completing a
- * returned {@code CompletionStage}, or a task wrapped with {@link #wrap}.
- *
- * <pre>{@code
- * AllocLine.put("rows", rows.size());          // appears as rows=12000 on the line
- * AllocLine.put("team", team.slug());
- * }</pre>
- *
- * Work the application sends to its own executor is followed only when the executor (or the task) is
- * wrapped where the task is submitted, on the request's thread, the way OpenSearch's
- * {@code TaskAwareRunnable} carries its task context:
- *
- * <pre>{@code
- * Executor exec = AllocLine.wrap(pool);
- * CompletableFuture.supplyAsync(() -> loadRows(), exec).thenAccept(asyncResponse::resume);
- * }</pre>
- *
- * Only work that finishes before the request's line is written is counted; a task that outlives its
- * request adds nothing (its bytes are not another request's either).
+ * The same as {@link dev.allocline.AllocLine}, under the name Jersey users first learnt: add fields to
+ * the current request's line, read its id and bytes so far, carry it onto the application's threads.
+ * Works the same with {@code AllocLineFeature} and with the portable {@code AllocLineFilter}. Any thread;
+ * never throws.
  */
 public final class AllocLine {
 
-    /**
-     * Name of the request property ({@code ContainerRequestContext#getProperty}) holding the request's
-     * accounting (its baseline and running total). Its value is opaque: the property exists so that
-     * the baseline lives in the request context, not in a static map.
-     */
-    public static final String REQUEST_PROPERTY = "dev.allocline.request";
-
-    /** Most fields an application can add to one line; puts past it return false and are counted in {@code fields_dropped}. */
-    public static final int MAX_FIELDS = RequestAccounting.MAX_FIELDS;
-
-    /** Longest value kept, in characters; a longer one is cut and ends with {@code ...[truncated]}. */
-    public static final int MAX_VALUE_CHARS = RequestAccounting.MAX_VALUE_CHARS;
+    /** See {@link dev.allocline.AllocLine#REQUEST_PROPERTY}. */
+    public static final String REQUEST_PROPERTY = dev.allocline.AllocLine.REQUEST_PROPERTY;
+    /** See {@link dev.allocline.AllocLine#MAX_FIELDS}. */
+    public static final int MAX_FIELDS = dev.allocline.AllocLine.MAX_FIELDS;
+    /** See {@link dev.allocline.AllocLine#MAX_VALUE_CHARS}. */
+    public static final int MAX_VALUE_CHARS = dev.allocline.AllocLine.MAX_VALUE_CHARS;
 
     private AllocLine() {
     }
 
-    /**
-     * Adds {@code key=value} to the line of the request the calling thread is working on; a later put
-     * of the same key replaces the value. Keys are snake_case, {@code [a-z][a-z0-9_]{0,63}}; the
-     * library's own keys ({@code request_id}, {@code status}, {@code alloc_bytes}, ...) are refused.
-     * {@code String}, {@code Number} and {@code Boolean} values keep their type in structured layouts;
-     * anything else is written as its {@code toString()}. Every value is escaped like the rest of the line.
-     *
-     * @return true when the field will be on the line; false outside a request, after its line was
-     *         written, for a bad or reserved key, or past {@link #MAX_FIELDS}
-     */
+    /** See {@link dev.allocline.AllocLine#put(String, Object)}. */
     public static boolean put(String key, Object value) {
-        try {
-            RequestAccounting r = RequestAccounting.current();
-            return r != null && r.put(key, value);
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
+        return dev.allocline.AllocLine.put(key, value);
     }
 
-    /** The current request's id (the one on its line and in the logging context), empty outside a request. */
+    /** See {@link dev.allocline.AllocLine#requestId()}. */
     public static Optional<String> requestId() {
-        RequestAccounting r = RequestAccounting.current();
-        return r == null ? Optional.empty() : Optional.of(r.requestId());
+        return dev.allocline.AllocLine.requestId();
     }
 
-    /**
-     * Bytes the current request has allocated so far, as its line would say now (work still running on
-     * other threads is added when it ends); empty outside a request or where the JVM cannot count.
-     */
+    /** See {@link dev.allocline.AllocLine#allocatedBytes()}. */
     public static OptionalLong allocatedBytes() {
-        try {
-            RequestAccounting r = RequestAccounting.current();
-            long b = r == null ? -1L : r.allocatedSoFar();
-            return b < 0 ? OptionalLong.empty() : OptionalLong.of(b);
-        } catch (RuntimeException | LinkageError e) {
-            return OptionalLong.empty();
-        }
+        return dev.allocline.AllocLine.allocatedBytes();
     }
 
-    /** An executor that runs each task accounted to the request that submitted it. */
+    /** See {@link dev.allocline.AllocLine#wrap(Executor)}. */
     public static Executor wrap(Executor executor) {
-        Objects.requireNonNull(executor, "executor");
-        return command -> executor.execute(wrap(command));
+        return dev.allocline.AllocLine.wrap(executor);
     }
 
-    /**
-     * An executor service that runs each task accounted to the request that submitted it, keeping the
-     * wrapped service's {@code submit}, {@code invokeAll}, {@code invokeAny} and shutdown semantics
-     * (shutting the wrapper down shuts the wrapped service down).
-     */
+    /** See {@link dev.allocline.AllocLine#wrap(ExecutorService)}. */
     public static ExecutorService wrap(ExecutorService executor) {
-        Objects.requireNonNull(executor, "executor");
-        return new AccountedExecutorService(executor);
+        return dev.allocline.AllocLine.wrap(executor);
     }
 
-    /** {@code task}, accounted to the request the calling thread is working on (if any). */
+    /** See {@link dev.allocline.AllocLine#wrap(Runnable)}. */
     public static Runnable wrap(Runnable task) {
-        Objects.requireNonNull(task, "task");
-        RequestAccounting owner = RequestAccounting.current();
-        if (owner == null) {
-            return task;
-        }
-        return () -> {
-            Object s = owner.enterForeign();
-            try {
-                task.run();
-            } finally {
-                owner.pop(s);
-            }
-        };
+        return dev.allocline.AllocLine.wrap(task);
     }
 
-    /** {@code task}, accounted to the request the calling thread is working on (if any). */
+    /** See {@link dev.allocline.AllocLine#wrap(Callable)}. */
     public static <T> Callable<T> wrap(Callable<T> task) {
-        Objects.requireNonNull(task, "task");
-        RequestAccounting owner = RequestAccounting.current();
-        if (owner == null) {
-            return task;
-        }
-        return () -> {
-            Object s = owner.enterForeign();
-            try {
-                return task.call();
-            } finally {
-                owner.pop(s);
-            }
-        };
-    }
-
-    /** Wraps every task at submission and delegates everything else. */
-    private static final class AccountedExecutorService extends AbstractExecutorService {
-        private final ExecutorService delegate;
-
-        AccountedExecutorService(ExecutorService delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void execute(Runnable command) {
-            delegate.execute(wrap(command));
-        }
-
-        @Override
-        public <T> java.util.concurrent.Future<T> submit(Callable<T> task) {
-            return delegate.submit(wrap(task));
-        }
-
-        @Override
-        public java.util.concurrent.Future<?> submit(Runnable task) {
-            return delegate.submit(wrap(task));
-        }
-
-        @Override
-        public <T> java.util.concurrent.Future<T> submit(Runnable task, T result) {
-            return delegate.submit(wrap(task), result);
-        }
-
-        @Override
-        public <T> List<java.util.concurrent.Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
-                throws InterruptedException {
-            return delegate.invokeAll(wrapAll(tasks));
-        }
-
-        @Override
-        public <T> List<java.util.concurrent.Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout,
-                                                                  TimeUnit unit) throws InterruptedException {
-            return delegate.invokeAll(wrapAll(tasks), timeout, unit);
-        }
-
-        @Override
-        public <T> T invokeAny(Collection<? extends Callable<T>> tasks)
-                throws InterruptedException, java.util.concurrent.ExecutionException {
-            return delegate.invokeAny(wrapAll(tasks));
-        }
-
-        @Override
-        public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
-                throws InterruptedException, java.util.concurrent.ExecutionException,
-                java.util.concurrent.TimeoutException {
-            return delegate.invokeAny(wrapAll(tasks), timeout, unit);
-        }
-
-        private static <T> List<Callable<T>> wrapAll(Collection<? extends Callable<T>> tasks) {
-            List<Callable<T>> out = new ArrayList<>(tasks.size());
-            for (Callable<T> t : tasks) {
-                out.add(wrap(t));
-            }
-            return out;
-        }
-
-        @Override
-        public void shutdown() {
-            delegate.shutdown();
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            return delegate.shutdownNow();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return delegate.isShutdown();
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return delegate.isTerminated();
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-            return delegate.awaitTermination(timeout, unit);
-        }
-
-        @Override
-        public String toString() {
-            return "AllocLine.wrap(" + delegate + ")";
-        }
+        return dev.allocline.AllocLine.wrap(task);
     }
 }

@@ -1,5 +1,6 @@
 package dev.allocline.jersey;
 
+import dev.allocline.internal.accounting.Routes;
 import java.net.URI;
 import java.util.List;
 import org.glassfish.jersey.uri.UriTemplate;
@@ -16,8 +17,7 @@ final class RouteTemplates {
 
     /**
      * Jersey lists the matched templates last-matched first (method, then sub-resource locators, then
-     * the resource class); the route is their reverse, joined with single slashes, with regular
-     * expressions ({@code {id: [0-9]+}}) reduced to the variable name so cardinality stays low.
+     * the resource class); the route is the base path and their reverse, normalised by {@link Routes}.
      */
     static String route(URI baseUri, List<UriTemplate> matchedLastFirst) {
         if (matchedLastFirst == null || matchedLastFirst.isEmpty()) {
@@ -31,61 +31,6 @@ final class RouteTemplates {
         for (int i = matchedLastFirst.size() - 1; i >= 0; i--) {
             raw.append('/').append(matchedLastFirst.get(i).getTemplate());
         }
-        return normalise(raw);
-    }
-
-    static String normalise(CharSequence raw) {
-        StringBuilder out = new StringBuilder(raw.length());
-        int n = raw.length();
-        for (int i = 0; i < n; i++) {
-            char c = raw.charAt(i);
-            if (c == '{') {
-                i = appendVariable(raw, i, out);
-            } else if (c == '/') {
-                if (out.length() == 0 || out.charAt(out.length() - 1) != '/') {
-                    out.append('/');
-                }
-            } else {
-                out.append(c);
-            }
-        }
-        if (out.length() > 1 && out.charAt(out.length() - 1) == '/') {
-            out.setLength(out.length() - 1);
-        }
-        return out.length() == 0 ? "/" : out.toString();
-    }
-
-    /** Appends {@code {name}} for the variable opening at {@code open}; returns the index of its closing brace. */
-    private static int appendVariable(CharSequence raw, int open, StringBuilder out) {
-        int n = raw.length();
-        int i = open + 1;
-        StringBuilder name = new StringBuilder();
-        while (i < n && raw.charAt(i) != ':' && raw.charAt(i) != '}') {
-            name.append(raw.charAt(i));
-            i++;
-        }
-        if (i < n && raw.charAt(i) == ':') {
-            // Skip the regular expression; it may itself contain balanced braces ({3}).
-            int depth = 0;
-            i++;
-            while (i < n) {
-                char c = raw.charAt(i);
-                if (c == '\\' && i + 1 < n) {
-                    i += 2;
-                    continue;
-                }
-                if (c == '{') {
-                    depth++;
-                } else if (c == '}') {
-                    if (depth == 0) {
-                        break;
-                    }
-                    depth--;
-                }
-                i++;
-            }
-        }
-        out.append('{').append(name.toString().trim()).append('}');
-        return Math.min(i, n - 1);
+        return Routes.normalise(raw);
     }
 }

@@ -93,8 +93,8 @@ class RouteTemplatesTest {
 
     @Test
     void normaliseHandlesBracesInsideRegexes() {
-        assertEquals("/a/{id}/b", RouteTemplates.normalise("//a/{ id : [0-9]{3}\\}? }//b/"));
-        assertEquals("/", RouteTemplates.normalise("//"));
+        assertEquals("/a/{id}/b", dev.allocline.internal.accounting.Routes.normalise("//a/{ id : [0-9]{3}\\}? }//b/"));
+        assertEquals("/", dev.allocline.internal.accounting.Routes.normalise("//"));
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.allocline.profile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.allocline.internal.RateLimitedLog;
-import dev.allocline.internal.Settings;
+import dev.allocline.AllocLineSettings;
 import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
@@ -25,7 +25,7 @@ class ProfileClaimTest {
     @Test
     void oneClaimPerCooldownEvenWhenCapturesFailInstantly(@TempDir Path tmp) throws Exception {
         Path notADirectory = Files.writeString(tmp.resolve("file"), "x").resolve("work");
-        ProfileTrigger trigger = new ProfileTrigger(new Settings(java.util.List.of(), false, Duration.ofMillis(1),
+        ProfileTrigger trigger = new ProfileTrigger(new AllocLineSettings(java.util.List.of(), false, Duration.ofMillis(1),
                 Duration.ofHours(1), 1, (k, f) -> "never://" + k, Duration.ofHours(1), "race", ProfileKind.HEAP_DUMP,
                 notADirectory, 1L << 40, "300/s", Duration.ofMinutes(1), 1L << 20, true, Duration.ofSeconds(10),
                 java.util.List.of(), null, null, null), new RateLimitedLog("dev.allocline.test", Duration.ofHours(1)));

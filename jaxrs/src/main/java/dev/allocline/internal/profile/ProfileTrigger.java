@@ -2,7 +2,7 @@ package dev.allocline.internal.profile;
 
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.internal.Settings;
+import dev.allocline.AllocLineSettings;
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
 import dev.allocline.profile.ProfileKind;
@@ -44,7 +44,7 @@ public final class ProfileTrigger implements AutoCloseable {
     /** {@link #gate} while a capture is in flight: no claim can succeed. */
     private static final long IN_FLIGHT = Long.MIN_VALUE;
 
-    private final Settings settings;
+    private final AllocLineSettings settings;
     private final RateLimitedLog failures;
     private final LogBackend log;
     private final ThreadPoolExecutor worker;
@@ -57,7 +57,7 @@ public final class ProfileTrigger implements AutoCloseable {
     private volatile ContinuousAllocationRecording recording;
 
     /** A trigger with these settings; {@link #start()} begins recording. */
-    public ProfileTrigger(Settings settings, RateLimitedLog failures) {
+    public ProfileTrigger(AllocLineSettings settings, RateLimitedLog failures) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.log = Logging.failures();

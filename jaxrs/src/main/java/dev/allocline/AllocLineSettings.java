@@ -1,4 +1,4 @@
-package dev.allocline.internal;
+package dev.allocline;
 
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Every setting of allocline, validated by the public builder and immutable from then on. A record,
- * so a setting the builder forgets to pass is a compile error, not a silently dropped option.
- * Not API: may change without notice.
+ * Every setting of allocline, as {@link AllocLineBuilder#build()} validated it; immutable, any thread.
+ * A record, so a setting the builder forgets to pass is a compile error, not a silently dropped option.
+ * Users get one through an entry point's builder ({@code AllocLineFeature.builder()},
+ * {@code AllocLineFilter.builder()}); both take the same settings.
  *
  * @param sinks                 where lines go, the default logging sink (if any) first
  * @param processDelta          whether lines carry {@code total_alloc_delta}
@@ -36,7 +37,7 @@ import java.util.function.Predicate;
  * @param contextKey            the logging-context (ThreadContext, MDC) key for the request id, or null
  * @param skip                  lines for which this holds are not written (5xx and overruns always are)
  */
-public record Settings(
+public record AllocLineSettings(
         List<CanonicalLineSink> sinks,
         boolean processDelta,
         Duration processSampleInterval,
@@ -58,7 +59,7 @@ public record Settings(
         String contextKey,
         Predicate<CanonicalLine> skip) {
 
-    public Settings {
+    public AllocLineSettings {
         sinks = List.copyOf(sinks);
         applicationPackages = List.copyOf(applicationPackages);
     }

@@ -99,6 +99,32 @@ public class RequestAccounting {
         return s == null ? null : s.owner;
     }
 
+    /**
+     * Drops the calling thread's closed segments from the top of its stack, putting back the logging
+     * context each of them replaced: a request finished elsewhere while this thread never left it (a
+     * suspended request seen only through filters) must not leave its id in this thread's context.
+     * Returns the first open segment, or null.
+     */
+    private static Segment unwindClosed() {
+        Segment top = TOP.get();
+        if (top == null || !top.closed) {
+            return top;
+        }
+        while (top != null && top.closed) {
+            LoggingContext c = top.owner.runtime.context;
+            if (c != null) {
+                c.exit(top);
+            }
+            top = top.below;
+        }
+        if (top == null) {
+            TOP.remove();
+        } else {
+            TOP.set(top);
+        }
+        return top;
+    }
+
     /** {@code s} or the first segment below it that is still open; closed ones are stale. */
     private static Segment live(Segment s) {
         while (s != null && s.closed) {
@@ -187,7 +213,7 @@ public class RequestAccounting {
 
     private Segment push(long now, boolean inMethod) {
         Thread thread = Thread.currentThread();
-        Segment below = live(TOP.get());
+        Segment below = unwindClosed();
         Segment s = new Segment(this, thread, below, now);
         synchronized (this) {
             if (finished) {

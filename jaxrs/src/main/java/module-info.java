@@ -1,13 +1,14 @@
 /**
- * allocline: one canonical log line per request with the bytes that request allocated.
+ * allocline: one canonical log line per request with the bytes that request allocated. This module is
+ * the runtime-neutral core and the portable Jakarta REST entry point; {@code dev.allocline.jersey}
+ * adds Jersey's event-based entry point on top.
  *
  * <p>Only the API packages are exported; {@code dev.allocline.internal.*} may change without notice.
  */
 module dev.allocline {
     requires transitive jakarta.ws.rs;
     requires transitive org.apache.logging.log4j;
-    requires org.glassfish.jersey.core.server;
-    requires org.glassfish.jersey.core.common;
+    requires jakarta.annotation;
     requires java.management;
     requires jdk.management;
     requires jdk.jfr;
@@ -18,8 +19,10 @@ module dev.allocline {
     requires static software.amazon.awssdk.core;
     requires static software.amazon.awssdk.http;
 
-    exports dev.allocline.jersey;
+    exports dev.allocline;
+    exports dev.allocline.jaxrs;
     exports dev.allocline.line;
     exports dev.allocline.profile;
-    // exports nothing else: dev.allocline.internal.* is not API
+    // The Jersey adapter drives the same accounting; nothing else may.
+    exports dev.allocline.internal.accounting to dev.allocline.jersey;
 }

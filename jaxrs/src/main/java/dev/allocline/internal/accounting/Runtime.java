@@ -1,7 +1,7 @@
 package dev.allocline.internal.accounting;
 
 import dev.allocline.internal.RateLimitedLog;
-import dev.allocline.internal.Settings;
+import dev.allocline.AllocLineSettings;
 import dev.allocline.internal.meter.ProcessAllocationSampler;
 import dev.allocline.internal.meter.ThreadAllocationCounter;
 import dev.allocline.internal.profile.ProfileTrigger;
@@ -24,15 +24,15 @@ public final class Runtime {
     final ThreadAllocationCounter counter;
     final RateLimitedLog failures;
     final LoggingContext context;
-    private final Settings settings;
+    private final AllocLineSettings settings;
     private final CanonicalLineSink[] sinks;
     private final ProfileTrigger profiles;
     private final Predicate<CanonicalLine> skip;
     private volatile ProcessAllocationSampler.Lease lease;
-    private boolean started;
+    private volatile boolean started;
     private boolean stopped;
 
-    public Runtime(Settings settings) {
+    public Runtime(AllocLineSettings settings) {
         this.settings = settings;
         this.counter = ThreadAllocationCounter.platform();
         this.failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod());
@@ -48,7 +48,7 @@ public final class Runtime {
     }
 
     /** The settings in force. */
-    public Settings settings() {
+    public AllocLineSettings settings() {
         return settings;
     }
 
@@ -72,6 +72,16 @@ public final class Runtime {
                 failures.warn("no-total-alloc", "allocline: this JVM has no getTotalThreadAllocatedBytes "
                         + "(needs 17.0.11+ or 21+); total_alloc_delta will be -1", null);
             }
+        }
+    }
+
+    /**
+     * Starts the background parts on first use, for entry points that get no lifecycle event (the
+     * standard filter pair): one volatile read once started.
+     */
+    public void ensureStarted() {
+        if (!started) {
+            start();
         }
     }
 

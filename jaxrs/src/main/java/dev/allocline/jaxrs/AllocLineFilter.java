@@ -1,0 +1,257 @@
+package dev.allocline.jaxrs;
+
+import dev.allocline.AllocLine;
+import dev.allocline.AllocLineBuilder;
+import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.accounting.RequestAccounting;
+import dev.allocline.internal.accounting.Runtime;
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.container.DynamicFeature;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Feature;
+import jakarta.ws.rs.core.FeatureContext;
+import jakarta.ws.rs.ext.WriterInterceptor;
+import jakarta.ws.rs.ext.WriterInterceptorContext;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.URI;
+
+/**
+ * allocline on any Jakarta REST runtime (RESTEasy, Apache CXF, Open Liberty, Jersey), with nothing but
+ * the standard provider contracts. Register the instance like any provider: in
+ * {@code Application.getSingletons()}, with {@code register(...)}, or from a {@code Feature}.
+ *
+ * <pre>{@code
+ * public Set<Object> getSingletons() {
+ *     return Set.of(AllocLineFilter.builder().requestIdHeader("X-Request-Id").build());
+ * }
+ * }</pre>
+ *
+ * It is a {@code Feature} that registers: a {@code @PreMatching} request filter at the highest priority
+ * (the baseline, stored as a request property), a request filter after matching per resource method
+ * (the route template and the current trace), a response filter at the lowest priority, and a writer
+ * interceptor around every other one, so the line is written after the entity (its serialisation's
+ * bytes included), or from the response filter when there is no entity. The same settings as
+ * {@code AllocLineFeature}; {@code AllocLine.put}, {@code requestId()} and {@code wrap} work the same.
+ *
+ * <p>What the filter chain never sees is not counted and is documented, not guessed: a request whose
+ * response filters do not run (an exception the runtime does not map) gets no line; work on a thread
+ * the filters never see is counted only when wrapped with {@code AllocLine.wrap}; the request thread
+ * of a suspended request is counted until the request finishes or the thread starts other work. On
+ * Jersey, prefer {@code AllocLineFeature}, which follows Jersey's request events and sees all of these.
+ *
+ * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request;
+ * standard Jakarta REST tells a provider nothing about shutdown, so call {@link #close()} when the
+ * application stops (a pending upload then gets {@code shutdownTimeout}). Immutable once built; its
+ * filters are called concurrently from request threads.
+ */
+public final class AllocLineFilter implements Feature, AutoCloseable {
+
+    private final AllocLineSettings settings;
+    private final Runtime runtime;
+
+    private AllocLineFilter(AllocLineSettings settings) {
+        this.settings = settings;
+        this.runtime = new Runtime(settings);
+    }
+
+    /** A builder with the same defaults as {@code AllocLineFeature.builder()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public boolean configure(FeatureContext context) {
+        context.register(new Start(runtime, settings.requestIdHeader()));
+        context.register(new Matched(runtime));
+        context.register(new End(runtime, settings.requestIdHeader()));
+        return true;
+    }
+
+    /** Stops the background parts; lines of requests still in flight are still written. Idempotent. */
+    @Override
+    public void close() {
+        runtime.stop();
+    }
+
+    /** Settings of an {@link AllocLineFilter}: every setting is an {@link AllocLineBuilder}'s. */
+    public static final class Builder extends AllocLineBuilder<Builder, AllocLineFilter> {
+        private Builder() {
+            super("AllocLineFilter", AllocLineFilter::new);
+        }
+    }
+
+    /** One request as the filters see it: what the line needs beyond the accounting. */
+    static final class FilteredRequest extends RequestAccounting {
+        final String method;
+        final String path;
+        volatile String route = "";
+        volatile int status;
+
+        FilteredRequest(Runtime runtime, String requestId, String method, String path) {
+            super(runtime, requestId);
+            this.method = method;
+            this.path = path;
+        }
+
+        void finish(boolean written) {
+            finish(method, path, route, status, written);
+        }
+    }
+
+    private static FilteredRequest of(Object property) {
+        return property instanceof FilteredRequest ? (FilteredRequest) property : null;
+    }
+
+    /** Before matching and before every other filter: the baseline, on the request thread. */
+    @PreMatching
+    @Priority(Integer.MIN_VALUE)
+    static final class Start implements ContainerRequestFilter {
+        private final Runtime runtime;
+        private final String requestIdHeader;
+
+        Start(Runtime runtime, String requestIdHeader) {
+            this.runtime = runtime;
+            this.requestIdHeader = requestIdHeader;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext ctx) {
+            try {
+                runtime.ensureStarted();
+                String inbound = requestIdHeader == null ? null : ctx.getHeaderString(requestIdHeader);
+                URI uri = ctx.getUriInfo().getRequestUri();
+                FilteredRequest r = new FilteredRequest(runtime, runtime.requestId(inbound), ctx.getMethod(),
+                        uri == null || uri.getRawPath() == null ? "" : uri.getRawPath());
+                ctx.setProperty(AllocLine.REQUEST_PROPERTY, r);
+                r.begin();
+            } catch (RuntimeException | LinkageError e) {
+                runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
+                        + "this request gets no line: " + e, e);
+            }
+        }
+    }
+
+    /**
+     * Per resource method, after matching and after every other request filter (so a span a filter made
+     * current is current here): the route template and the trace ids. Routes are computed once per
+     * method at deployment, from the application path and the class's and method's {@code @Path}.
+     */
+    static final class Matched implements DynamicFeature {
+        private final Runtime runtime;
+
+        Matched(Runtime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        public void configure(ResourceInfo info, FeatureContext context) {
+            context.register(new MethodStart(runtime, template(info.getResourceClass(), info.getResourceMethod())));
+        }
+
+        static String template(Class<?> type, Method method) {
+            StringBuilder raw = new StringBuilder(64);
+            Path c = type == null ? null : type.getAnnotation(Path.class);
+            Path m = method == null ? null : method.getAnnotation(Path.class);
+            if (c != null) {
+                raw.append('/').append(c.value());
+            }
+            if (m != null) {
+                raw.append('/').append(m.value());
+            }
+            return dev.allocline.internal.accounting.Routes.normalise(raw);
+        }
+    }
+
+    @Priority(Integer.MAX_VALUE)
+    static final class MethodStart implements ContainerRequestFilter {
+        private final Runtime runtime;
+        private final String template;
+
+        MethodStart(Runtime runtime, String template) {
+            this.runtime = runtime;
+            this.template = template;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext ctx) {
+            FilteredRequest r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
+            if (r == null) {
+                return;
+            }
+            try {
+                String base = ctx.getUriInfo().getBaseUri() == null ? null : ctx.getUriInfo().getBaseUri().getRawPath();
+                r.route = dev.allocline.internal.accounting.Routes.join(base, template);
+                r.enter(true);
+                r.captureTrace();
+            } catch (RuntimeException | LinkageError e) {
+                runtime.failures().warn("matched", "allocline: could not record the route of request "
+                        + r.requestId() + "; its line may be partial: " + e, e);
+            }
+        }
+    }
+
+    /**
+     * After every other response filter (response filters run in descending priority) and around every
+     * other writer interceptor: the line is written when the entity has been, or here when there is none.
+     */
+    @Priority(Integer.MIN_VALUE)
+    static final class End implements ContainerResponseFilter, WriterInterceptor {
+        private final Runtime runtime;
+        private final String requestIdHeader;
+
+        End(Runtime runtime, String requestIdHeader) {
+            this.runtime = runtime;
+            this.requestIdHeader = requestIdHeader;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext req, ContainerResponseContext resp) {
+            FilteredRequest r = of(req.getProperty(AllocLine.REQUEST_PROPERTY));
+            if (r == null) {
+                return;
+            }
+            try {
+                r.enter(false); // the response may be filtered on another thread (a resumed AsyncResponse)
+                r.status = resp.getStatus();
+                if (requestIdHeader != null) {
+                    resp.getHeaders().putSingle(requestIdHeader, r.requestId());
+                }
+                if (!resp.hasEntity()) {
+                    r.finish(true);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                runtime.failures().warn("response", "allocline: accounting failed for request " + r.requestId()
+                        + " in the response filter; its line may be missing or partial: " + e, e);
+            }
+        }
+
+        @Override
+        public void aroundWriteTo(WriterInterceptorContext ctx) throws IOException {
+            FilteredRequest r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
+            if (r == null) {
+                ctx.proceed();
+                return;
+            }
+            boolean written = false;
+            try {
+                r.enter(false);
+                ctx.proceed();
+                written = true;
+            } finally {
+                try {
+                    r.finish(written);
+                } catch (RuntimeException | LinkageError e) {
+                    runtime.failures().warn("write", "allocline: could not write the line of request " + r.requestId()
+                            + ": " + e, e);
+                }
+            }
+        }
+    }
+}
