@@ -97,6 +97,16 @@ public final class AllocLine {
         }
     }
 
+    /**
+     * Bytes the whole process has allocated so far, dead threads included (Go's {@code TotalAlloc}), read
+     * directly: it walks every live thread (O(threads), tens of µs with hundreds of threads), so call it
+     * from a metrics scrape, never per request. Empty where the JVM lacks it (before 17.0.11) or counting
+     * is disabled.
+     */
+    public static OptionalLong processAllocatedBytes() {
+        return dev.allocline.internal.meter.ProcessAllocationSampler.readTotalAllocatedBytes();
+    }
+
     /** An executor that runs each task accounted to the request that submitted it. */
     public static Executor wrap(Executor executor) {
         Objects.requireNonNull(executor, "executor");

@@ -60,7 +60,8 @@ class ModuleTest {
                 "dev.allocline.line.CanonicalLine", "dev.allocline.line.CanonicalLineFormat",
                 "dev.allocline.line.CanonicalLineSink", "dev.allocline.line.Log4j2Sink", "dev.allocline.line.Slf4jSink",
                 "dev.allocline.profile.LocalDirectoryProfileStore", "dev.allocline.profile.ProfileKind",
-                "dev.allocline.profile.ProfileStore", "dev.allocline.profile.S3ProfileStore"), outside,
+                "dev.allocline.profile.ProfileStore", "dev.allocline.profile.S3ProfileStore",
+                "dev.allocline.profile.ProfileListener", "dev.allocline.profile.ProfileReport"), outside,
                 "the API is small and deliberate; a new public type needs a reason");
         // Each API type's documentation names its threading contract.
         for (String name : outside) {

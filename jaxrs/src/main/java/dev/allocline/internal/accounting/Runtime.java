@@ -8,6 +8,7 @@ import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
+import dev.allocline.profile.ProfileListener;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -37,7 +38,13 @@ public final class Runtime {
         this.counter = ThreadAllocationCounter.platform();
         this.failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod());
         this.sinks = settings.sinks().toArray(new CanonicalLineSink[0]);
-        this.profiles = settings.profiling() ? new ProfileTrigger(settings, failures) : null;
+        java.util.List<ProfileListener> listeners = new java.util.ArrayList<>();
+        for (CanonicalLineSink sink : settings.sinks()) {
+            if (sink instanceof ProfileListener) {
+                listeners.add((ProfileListener) sink);
+            }
+        }
+        this.profiles = settings.profiling() ? new ProfileTrigger(settings, failures, listeners) : null;
         this.skip = settings.skip();
         this.context = LoggingContext.create(settings.contextKey());
     }

@@ -6,6 +6,9 @@ import dev.allocline.AllocLineSettings;
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
 import dev.allocline.profile.ProfileKind;
+import dev.allocline.profile.ProfileListener;
+import dev.allocline.profile.ProfileReport;
+import dev.allocline.profile.ProfileReport.ProfileResult;
 import dev.allocline.profile.ProfileStore;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -56,10 +59,18 @@ public final class ProfileTrigger implements AutoCloseable {
     private final AtomicLong gate;
     private volatile ContinuousAllocationRecording recording;
 
+    private final ProfileListener[] listeners;
+
     /** A trigger with these settings; {@link #start()} begins recording. */
     public ProfileTrigger(AllocLineSettings settings, RateLimitedLog failures) {
+        this(settings, failures, List.of());
+    }
+
+    /** A trigger that also tells {@code listeners} what became of every overrun. */
+    public ProfileTrigger(AllocLineSettings settings, RateLimitedLog failures, List<ProfileListener> listeners) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.failures = Objects.requireNonNull(failures, "failures");
+        this.listeners = listeners.toArray(new ProfileListener[0]);
         this.log = Logging.failures();
         long now = System.nanoTime();
         this.gate = new AtomicLong(now == IN_FLIGHT ? now + 1 : now);
@@ -94,6 +105,9 @@ public final class ProfileTrigger implements AutoCloseable {
         long g = gate.get();
         long now = System.nanoTime();
         if (g == IN_FLIGHT || now - g < 0 || !gate.compareAndSet(g, IN_FLIGHT)) {
+            if (listeners.length > 0) {
+                report(new ProfileReport(ProfileResult.SKIPPED_COOLDOWN, line.requestId(), null, Map.of()));
+            }
             return Optional.empty();
         }
         String key = settings.environment() + "/profiles/" + line.requestId() + settings.profileKind().extension();
@@ -177,6 +191,31 @@ public final class ProfileTrigger implements AutoCloseable {
                 log.line(PROFILE_LOGGER, "profile_generated_line", f);
             } catch (RuntimeException | LinkageError e) {
                 failures.warn("profile-line", "allocline: could not log profile_generated_line for " + key + ": " + e, e);
+            }
+            if (listeners.length > 0) {
+                report(new ProfileReport(resultOf(f), line.requestId(), key, f));
+            }
+        }
+    }
+
+    private static ProfileResult resultOf(Map<String, Object> f) {
+        if (Boolean.TRUE.equals(f.get("stored"))) {
+            return ProfileResult.STORED;
+        }
+        Object reason = f.get("reason");
+        if ("disk_budget".equals(reason)) {
+            return ProfileResult.SKIPPED_DISK_BUDGET;
+        }
+        return "store_failed".equals(reason) ? ProfileResult.STORE_FAILED : ProfileResult.CAPTURE_FAILED;
+    }
+
+    private void report(ProfileReport r) {
+        for (ProfileListener l : listeners) {
+            try {
+                l.onProfile(r);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failures.warn("profile-listener:" + l.getClass().getName(), "allocline: profile listener "
+                        + l.getClass().getName() + " failed for request " + r.requestId() + ": " + e, e);
             }
         }
     }

@@ -1,0 +1,173 @@
+package dev.allocline.micrometer;
+
+import dev.allocline.AllocLine;
+import dev.allocline.line.CanonicalLine;
+import dev.allocline.line.CanonicalLineSink;
+import dev.allocline.profile.ProfileListener;
+import dev.allocline.profile.ProfileReport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.http.Outcome;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Records every canonical line in Micrometer, so teams alert on the route, not grep for the request:
+ *
+ * <ul>
+ *   <li>{@code http.server.requests.allocated}: a distribution summary of each request's
+ *       {@code alloc_bytes} (base unit {@code bytes}), tagged {@code method}, {@code uri}, {@code status},
+ *       {@code outcome} the way Micrometer's own Jersey instrumentation tags {@code http.server.requests}
+ *       ({@code uri} is the route template; {@code NOT_FOUND} for 404, {@code REDIRECTION} for 3xx,
+ *       {@code root} for {@code /}, {@code UNKNOWN} when nothing matched), so both line up on one dashboard;</li>
+ *   <li>{@code http.server.requests.allocated.unavailable}: requests whose bytes the JVM could not count
+ *       ({@code alloc_bytes=-1}), tagged with the {@code reason} instead of being recorded as 0;</li>
+ *   <li>{@code allocline.profiles}: overruns by {@code result} ({@code stored}, {@code store_failed},
+ *       {@code capture_failed}, {@code skipped_disk_budget}, {@code skipped_cooldown});</li>
+ *   <li>{@code allocline.process.allocated}: the process-wide allocated bytes as a function counter
+ *       (its rate is the allocation rate), where the JVM has them.</li>
+ * </ul>
+ *
+ * Cardinality is bounded: tags come from route templates and a fixed set of methods, never from raw
+ * paths. Percentile histograms and service-level buckets are opt-in ({@link #builder}).
+ *
+ * <pre>{@code
+ * AllocLineFeature.builder().sink(new MicrometerSink(registry)).build();
+ * }</pre>
+ *
+ * Called concurrently from request threads; recording is a map lookup and an atomic add.
+ */
+public final class MicrometerSink implements CanonicalLineSink, ProfileListener {
+
+    /** The summary's name, beside Micrometer's {@code http.server.requests}. */
+    public static final String ALLOCATED = "http.server.requests.allocated";
+    /** Requests whose bytes could not be counted. */
+    public static final String UNAVAILABLE = "http.server.requests.allocated.unavailable";
+    /** Overruns by what became of their profile. */
+    public static final String PROFILES = "allocline.profiles";
+    /** The process-wide allocated bytes. */
+    public static final String PROCESS_ALLOCATED = "allocline.process.allocated";
+
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
+            "TRACE", "CONNECT");
+
+    private final MeterRegistry registry;
+    private final boolean percentileHistogram;
+    private final double[] slos;
+    private final ConcurrentMap<Key, DistributionSummary> summaries = new ConcurrentHashMap<>();
+
+    private record Key(String method, String uri, int status) {
+    }
+
+    /** A sink with the defaults (no histogram buckets). */
+    public MicrometerSink(MeterRegistry registry) {
+        this(builder(registry));
+    }
+
+    private MicrometerSink(Builder b) {
+        this.registry = b.registry;
+        this.percentileHistogram = b.percentileHistogram;
+        this.slos = b.slos;
+        if (AllocLine.processAllocatedBytes().isPresent()) {
+            FunctionCounter.builder(PROCESS_ALLOCATED, this, s -> AllocLine.processAllocatedBytes().orElse(0))
+                    .baseUnit("bytes").description("Bytes allocated by the whole process, dead threads included")
+                    .register(registry);
+        }
+    }
+
+    /** Options for the sink. */
+    public static Builder builder(MeterRegistry registry) {
+        return new Builder(registry);
+    }
+
+    @Override
+    public void accept(CanonicalLine line) {
+        String method = METHODS.contains(line.httpMethod()) ? line.httpMethod() : "UNKNOWN";
+        String uri = uri(line);
+        if (line.allocatedBytes() < 0) {
+            Counter.builder(UNAVAILABLE).baseUnit("requests")
+                    .description("Requests whose allocated bytes the JVM could not count")
+                    .tags("method", method, "uri", uri, "reason", line.allocUnavailableReason().orElse("unavailable"))
+                    .register(registry).increment();
+            return;
+        }
+        summaries.computeIfAbsent(new Key(method, uri, line.status()), this::summary).record(line.allocatedBytes());
+    }
+
+    private DistributionSummary summary(Key k) {
+        DistributionSummary.Builder b = DistributionSummary.builder(ALLOCATED).baseUnit("bytes")
+                .description("Bytes allocated by each request, on every thread it touched")
+                .tags(Tags.of("method", k.method(), "uri", k.uri(), "status", Integer.toString(k.status()),
+                        "outcome", Outcome.forStatus(k.status()).name()));
+        if (percentileHistogram) {
+            b.publishPercentileHistogram();
+        }
+        if (slos.length > 0) {
+            b.serviceLevelObjectives(slos);
+        }
+        return b.register(registry);
+    }
+
+    /** Micrometer's Jersey conventions for the {@code uri} tag. */
+    static String uri(CanonicalLine line) {
+        int status = line.status();
+        if (status >= 300 && status < 400) {
+            return "REDIRECTION";
+        }
+        if (status == 404) {
+            return "NOT_FOUND";
+        }
+        String route = line.httpRoute();
+        if (route.isEmpty()) {
+            return "UNKNOWN";
+        }
+        return route.equals("/") ? "root" : route;
+    }
+
+    @Override
+    public void onProfile(ProfileReport report) {
+        Counter.builder(PROFILES).description("Requests over the profile threshold, by what became of their profile")
+                .tag("result", report.result().tag()).register(registry).increment();
+    }
+
+    /** Options of a {@link MicrometerSink}. */
+    public static final class Builder {
+        private final MeterRegistry registry;
+        private boolean percentileHistogram;
+        private double[] slos = new double[0];
+
+        private Builder(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+        }
+
+        /** Publishes a percentile histogram (Prometheus {@code _bucket} series) for each route. Default off. */
+        public Builder percentileHistogram(boolean enabled) {
+            this.percentileHistogram = enabled;
+            return this;
+        }
+
+        /** Service-level buckets in bytes, e.g. {@code 1 MiB, 64 MiB, 1 GiB}. Default none. */
+        public Builder serviceLevelObjectives(long... bytes) {
+            double[] d = new double[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] <= 0) {
+                    throw new IllegalArgumentException("serviceLevelObjectives must be positive byte counts, was "
+                            + bytes[i]);
+                }
+                d[i] = bytes[i];
+            }
+            this.slos = d;
+            return this;
+        }
+
+        /** The sink. */
+        public MicrometerSink build() {
+            return new MicrometerSink(this);
+        }
+    }
+}
