@@ -1,6 +1,9 @@
 package dev.allocline.example;
 
 import dev.allocline.jersey.AllocLineFeature;
+import dev.allocline.micrometer.MicrometerSink;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.profile.LocalDirectoryProfileStore;
 import dev.allocline.profile.ProfileStore;
@@ -96,6 +99,7 @@ public final class ExampleServer implements AutoCloseable {
             store = new LocalDirectoryProfileStore(config.profileDir());
         }
 
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // This is the registration the README shows.
         AllocLineFeature.Builder allocline = AllocLineFeature.builder()
                 .environment(config.environment())
@@ -106,6 +110,7 @@ public final class ExampleServer implements AutoCloseable {
                 .shutdownTimeout(config.shutdownGrace())
                 .requestIdHeader("X-Request-Id")                      // trust the load balancer's id
                 .applicationPackages("dev.allocline.example.")
+                .sink(new MicrometerSink(metrics))                     // per-route metrics at GET /metrics
                 .skip(line -> line.httpRoute().startsWith("/health-checks")); // 5xx and overruns are kept
         for (CanonicalLineSink sink : extraSinks) {
             allocline.sink(sink);
@@ -116,10 +121,12 @@ public final class ExampleServer implements AutoCloseable {
                 .register(QueriesResource.class)
                 .register(ClustersResource.class)
                 .register(HealthChecksResource.class)
+                .register(MetricsResource.class)
                 .register(new AbstractBinder() {
                     @Override
                     protected void configure() {
                         bind(db).to(Database.class);
+                        bind(metrics).to(PrometheusMeterRegistry.class);
                         bind(new QueriesResource.RowCap(config.maxRows())).to(QueriesResource.RowCap.class);
                     }
                 })

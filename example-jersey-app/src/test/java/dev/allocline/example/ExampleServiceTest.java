@@ -28,6 +28,10 @@ import org.junit.jupiter.api.Test;
 class ExampleServiceTest {
 
     static final long THRESHOLD = 128L << 20;
+
+    /** Budgets for the service's routes; the incident's line gets a profile, so a failure names its sites. */
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final dev.allocline.test.AllocationBudgets BUDGETS = new dev.allocline.test.AllocationBudgets();
     static final List<CanonicalLine> LINES = new CopyOnWriteArrayList<>();
     static ExampleServer server;
     static Path profiles;
@@ -42,7 +46,7 @@ class ExampleServiceTest {
         p.setProperty("allocline.profile.threshold.bytes", Long.toString(THRESHOLD));
         p.setProperty("allocline.jdbc.url", "jdbc:h2:mem:example-test;DB_CLOSE_DELAY=-1");
         p.setProperty("allocline.shutdown.seconds", "5");
-        server = ExampleServer.start(ExampleConfig.from(p, Map.of()), LINES::add);
+        server = ExampleServer.start(ExampleConfig.from(p, Map.of()), LINES::add, BUDGETS);
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -108,6 +112,14 @@ class ExampleServiceTest {
         assertTrue(incident.profileKey().isPresent(), "and gets a profile: " + incident);
         assertEquals(300_000, incident.fields().get("rows"), "rows read: " + incident);
         assertEquals(QueriesResource.sqlHash("SELECT * FROM events"), incident.fields().get("sql_hash"));
+        // The regression a test could have caught: the incident fails its budget, naming route, bytes and sites.
+        AssertionError overBudget = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> BUDGETS.assertAllocatedAtMost(incident, 8L << 20));
+        System.out.println("incident budget failure:\n" + overBudget.getMessage());
+        assertTrue(overBudget.getMessage().startsWith("allocation budget exceeded: POST /queries allocated "),
+                overBudget.getMessage());
+        assertTrue(overBudget.getMessage().contains("budget 8,388,608: over by "), overBudget.getMessage());
+        assertTrue(overBudget.getMessage().contains("app_site_1="), overBudget.getMessage());
 
         CanonicalLine capped = send(query("{\"sql\": \"SELECT * FROM events\", \"max_rows\": 500}"), 200);
         assertTrue(capped.allocatedBytes() < 8L << 20, "the capped query stays small: " + capped);
@@ -129,6 +141,29 @@ class ExampleServiceTest {
             }
         }
         assertTrue(samples > 0, "the profile parses as JFR with allocation samples");
+    }
+
+    @Test
+    void normalRequestsAndTheCappedQueryStayWithinTheirBudgets() throws Exception {
+        send(get("/clusters/c-5/databases"), 200);
+        send(query("{\"sql\": \"SELECT * FROM events\", \"max_rows\": 500}"), 200);
+        // Measured: ~0.6-0.8 MB and ~0.6 MB; budgets with headroom for a cold JVM and another JDK.
+        BUDGETS.assertAllocatedAtMost("/clusters/{cluster_id}/databases", 4L << 20);
+        BUDGETS.assertAllocatedAtMost("/queries", 8L << 20);
+    }
+
+    @Test
+    void metricsAreScrapedInPrometheusFormatPerRoute() throws Exception {
+        send(get("/clusters/c-2/databases"), 200);
+        send(get("/clusters/c-3/databases"), 200);
+        HttpResponse<String> r = http.send(get("/metrics").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        String series = r.body().lines().filter(l -> l.startsWith("http_server_requests_allocated_bytes_count{")
+                && l.contains("uri=\"/clusters/{cluster_id}/databases\"") && l.contains("status=\"200\""))
+                .findFirst().orElseThrow(() -> new AssertionError("no series for the route in:\n" + r.body()));
+        System.out.println("scrape excerpt:\n" + r.body().lines().filter(l -> l.contains("allocated")
+                || l.contains("allocline_profiles")).reduce((a, b) -> a + "\n" + b).orElse(""));
+        assertTrue(Double.parseDouble(series.substring(series.lastIndexOf(' ') + 1)) >= 2, series);
     }
 
     @Test
