@@ -37,8 +37,10 @@ final class InProcessApp {
          * the Feature cannot avoid while it follows requests through Jersey's events.
          */
         jersey_events_only,
-        /** The Feature with no sink at all: the accounting itself. */
+        /** The Feature with no sink at all: the accounting itself, with its default settings. */
         accounting_only,
+        /** As {@code accounting_only} without the request id in the logging context: what that costs. */
+        accounting_no_context,
         /** The Feature logging through Log4j2 into a Null appender: formatting and dispatch, no I/O. */
         log4j_noop,
         /** The Feature logging through Log4j2 into a real file. */
@@ -62,6 +64,8 @@ final class InProcessApp {
         }
         if (variant == Variant.jersey_events_only) {
             rc.register(new EmptyListener());
+        } else if (variant == Variant.accounting_no_context) {
+            rc.register(AllocLineFeature.builder().defaultSink(false).loggingContextKey(null).build());
         } else if (variant != Variant.baseline) {
             rc.register(AllocLineFeature.builder().defaultSink(variant != Variant.accounting_only).build());
         }
