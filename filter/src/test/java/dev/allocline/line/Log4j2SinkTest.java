@@ -36,6 +36,17 @@ class Log4j2SinkTest {
     }
 
     @Test
+    void layoutsThatFormatIntoTheirBufferGetTheSameLogfmtText() {
+        CanonicalLine line = LogfmtTest.withFields(LogfmtTest.lineWith("GET", "/r/1 \"x\""), java.util.Map.of("team", "a b"));
+        dev.allocline.internal.line.LineMessage m = new dev.allocline.internal.line.LineMessage(line);
+        StringBuilder buffer = new StringBuilder("prefix:");
+        m.formatTo(buffer);
+        assertEquals("prefix:" + CanonicalLineFormat.logfmt(line), buffer.toString());
+        // Immutable, so Log4j2 may leave the formatting to the appender's (or async logger's) thread.
+        assertTrue(m.getClass().isAnnotationPresent(org.apache.logging.log4j.message.AsynchronouslyFormattable.class));
+    }
+
+    @Test
     void jsonTemplateLayoutSeesTheFieldsWithoutParsing() throws Exception {
         String evil = "/x\r\n{\"status\":1} status=500";
         LogEvent e = emitOne(LogfmtTest.lineWith("GET", evil));

@@ -2,13 +2,21 @@ package dev.allocline.internal.line;
 
 import dev.allocline.line.CanonicalLine;
 import java.util.Map;
+import org.apache.logging.log4j.message.AsynchronouslyFormattable;
 import org.apache.logging.log4j.message.MapMessage;
 
 /**
  * A Log4j2 {@link MapMessage} whose text is {@code prefix} followed by logfmt pairs and whose map holds
  * the same fields, numbers as numbers, so JSON layouts need no parsing. Created per event on the
  * logging thread; read by appenders. Not API: may change without notice.
+ *
+ * <p>Annotated {@link AsynchronouslyFormattable} (the annotation is not inherited from
+ * {@code MapMessage}): its content never changes, so Log4j2 need not format it on the request thread
+ * to freeze it, and a logger whose appenders never print it (a Null appender, an async logger's
+ * background thread) does not pay for the text there. Where the text is needed, {@link #formatTo}
+ * writes it straight into the layout's buffer.
  */
+@AsynchronouslyFormattable
 public final class LineMessage extends MapMessage<LineMessage, Object> {
     private static final long serialVersionUID = 1L;
 
@@ -31,7 +39,7 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
 
     /** The canonical line's message: its map is filled directly, its text rendered on first use. */
     public LineMessage(CanonicalLine line) {
-        super(16 + line.fields().size());
+        super(15 + line.fields().size()); // the library's fields at most, then the application's
         this.prefix = dev.allocline.line.CanonicalLineFormat.MESSAGE_PREFIX;
         this.fieldsInOrder = null;
         this.line = line;
@@ -63,7 +71,14 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
 
     @Override
     public void formatTo(StringBuilder buffer) {
-        buffer.append(getFormattedMessage());
+        String f = formatted;
+        if (f != null) {
+            buffer.append(f);
+        } else if (line != null) {
+            LineFormat.appendLogfmt(line, buffer); // no intermediate String
+        } else {
+            buffer.append(getFormattedMessage());
+        }
     }
 
     @Override
