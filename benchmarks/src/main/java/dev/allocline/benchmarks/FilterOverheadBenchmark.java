@@ -25,8 +25,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>Variants ({@code variant}): Jersey alone; Jersey with an empty event listener (Jersey's own cost
  * of building request events once anyone listens); the Feature with no sink (the accounting: baseline,
  * thread segments, counter reads, the line record); the Feature logging through Log4j2 into a Null
- * appender (plus formatting and dispatch); and into a real file. The overhead is the difference from
- * {@code baseline} at the same thread count, measured in the same run.
+ * appender (plus formatting and dispatch); and into a real file; the Feature with only the Micrometer
+ * sink. Beside them, the peers a user would pick instead: Micrometer's Jersey instrumentation (a timer
+ * per request) and Jersey's LoggingFeature at its default verbosity into a discarding handler. The
+ * overhead is the difference from {@code baseline} at the same thread count, measured in the same run
+ * with the same JVM settings.
  *
  * <p>What could make the number lie: the response is returned (consumed by JMH), so Jersey's work
  * cannot be eliminated; each variant runs in its own fork with its own Log4j2 configuration, so
@@ -48,7 +51,8 @@ public class FilterOverheadBenchmark {
         }
     }
 
-    @Param({"baseline", "jersey_events_only", "accounting_only", "log4j_noop", "log4j_file"})
+    @Param({"baseline", "jersey_events_only", "accounting_only", "log4j_noop", "log4j_file", "micrometer_sink",
+            "peer_jersey_micrometer", "peer_logging_feature"})
     public String variant;
 
     private InProcessApp app;

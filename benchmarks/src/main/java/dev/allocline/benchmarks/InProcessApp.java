@@ -44,7 +44,16 @@ final class InProcessApp {
         /** The Feature logging through Log4j2 into a Null appender: formatting and dispatch, no I/O. */
         log4j_noop,
         /** The Feature logging through Log4j2 into a real file. */
-        log4j_file
+        log4j_file,
+        /** The Feature with only the Micrometer sink (a SimpleMeterRegistry): the metrics' own cost. */
+        micrometer_sink,
+        /** A peer, instead of allocline: Micrometer's Jersey instrumentation, a timer per request. */
+        peer_jersey_micrometer,
+        /**
+         * A peer, instead of allocline: Jersey's LoggingFeature at its default verbosity (headers and text
+         * payloads up to 8 KiB), into a JUL logger whose handler discards, as the Null appender does.
+         */
+        peer_logging_feature
     }
 
     private static final URI BASE = URI.create("http://localhost/");
@@ -64,6 +73,34 @@ final class InProcessApp {
         }
         if (variant == Variant.jersey_events_only) {
             rc.register(new EmptyListener());
+        } else if (variant == Variant.micrometer_sink) {
+            rc.register(AllocLineFeature.builder().defaultSink(false)
+                    .sink(new dev.allocline.micrometer.MicrometerSink(new io.micrometer.core.instrument.simple
+                            .SimpleMeterRegistry())).build());
+        } else if (variant == Variant.peer_jersey_micrometer) {
+            rc.register(new org.glassfish.jersey.micrometer.server.MetricsApplicationEventListener(
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                    new org.glassfish.jersey.micrometer.server.DefaultJerseyTagsProvider(), "http.server.requests", true));
+        } else if (variant == Variant.peer_logging_feature) {
+            java.util.logging.Logger jul = java.util.logging.Logger.getLogger("allocline.bench.logging-feature");
+            jul.setUseParentHandlers(false);
+            jul.setLevel(java.util.logging.Level.ALL);
+            jul.addHandler(new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    // discarded, like the Null appender
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+            rc.register(new org.glassfish.jersey.logging.LoggingFeature(jul, java.util.logging.Level.INFO,
+                    org.glassfish.jersey.logging.LoggingFeature.Verbosity.PAYLOAD_TEXT, 8192));
         } else if (variant == Variant.accounting_no_context) {
             rc.register(AllocLineFeature.builder().defaultSink(false).loggingContextKey(null).build());
         } else if (variant != Variant.baseline) {

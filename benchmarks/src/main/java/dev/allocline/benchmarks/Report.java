@@ -39,7 +39,7 @@ public final class Report {
             "libraryCurrentThreadAllocatedBytes", "librarySampledTotalAllocatedBytes", "threadAllocatedBytesOwnId", "threadAllocatedBytesRemoteBusy",
             "totalThreadAllocatedBytesDirect", "heapMemoryUsage");
     private static final List<String> VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only", "log4j_noop",
-            "log4j_file");
+            "log4j_file", "micrometer_sink", "peer_jersey_micrometer", "peer_logging_feature");
 
     private Report() {
     }
