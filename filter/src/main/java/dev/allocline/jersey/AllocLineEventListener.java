@@ -1,6 +1,6 @@
 package dev.allocline.jersey;
 
-import dev.allocline.internal.accounting.Runtime;
+import dev.allocline.internal.accounting.AllocLineRuntime;
 import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.monitoring.ApplicationEvent;
 import org.glassfish.jersey.server.monitoring.ApplicationEventListener;
@@ -19,9 +19,9 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  */
 final class AllocLineEventListener implements ApplicationEventListener {
 
-    private final Runtime runtime;
+    private final AllocLineRuntime runtime;
 
-    AllocLineEventListener(Runtime runtime) {
+    AllocLineEventListener(AllocLineRuntime runtime) {
         this.runtime = runtime;
     }
 

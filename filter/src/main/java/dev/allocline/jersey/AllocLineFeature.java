@@ -2,7 +2,7 @@ package dev.allocline.jersey;
 
 import dev.allocline.AllocLineBuilder;
 import dev.allocline.AllocLineSettings;
-import dev.allocline.internal.accounting.Runtime;
+import dev.allocline.internal.accounting.AllocLineRuntime;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 
@@ -40,7 +40,7 @@ public final class AllocLineFeature implements Feature {
     @Override
     public boolean configure(FeatureContext context) {
         // A fresh runtime per application: each has its own lifecycle (sampler lease, recording).
-        context.register(new AllocLineEventListener(new Runtime(settings)));
+        context.register(new AllocLineEventListener(new AllocLineRuntime(settings)));
         return true;
     }
 

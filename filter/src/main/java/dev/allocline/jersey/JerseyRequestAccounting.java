@@ -1,7 +1,7 @@
 package dev.allocline.jersey;
 
 import dev.allocline.internal.accounting.RequestAccounting;
-import dev.allocline.internal.accounting.Runtime;
+import dev.allocline.internal.accounting.AllocLineRuntime;
 import java.net.URI;
 import java.util.concurrent.CompletionStage;
 import org.glassfish.jersey.server.ContainerRequest;
@@ -23,7 +23,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
 
     private final String requestIdHeader;
 
-    JerseyRequestAccounting(Runtime runtime, String requestId) {
+    JerseyRequestAccounting(AllocLineRuntime runtime, String requestId) {
         super(runtime, requestId);
         this.requestIdHeader = runtime.settings().requestIdHeader();
     }

@@ -4,7 +4,7 @@ import dev.allocline.AllocLine;
 import dev.allocline.AllocLineBuilder;
 import dev.allocline.AllocLineSettings;
 import dev.allocline.internal.accounting.RequestAccounting;
-import dev.allocline.internal.accounting.Runtime;
+import dev.allocline.internal.accounting.AllocLineRuntime;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -54,11 +54,11 @@ import java.net.URI;
 public final class AllocLineFilter implements Feature, AutoCloseable {
 
     private final AllocLineSettings settings;
-    private final Runtime runtime;
+    private final AllocLineRuntime runtime;
 
     private AllocLineFilter(AllocLineSettings settings) {
         this.settings = settings;
-        this.runtime = new Runtime(settings);
+        this.runtime = new AllocLineRuntime(settings);
     }
 
     /** A builder with the same defaults as {@code AllocLineFeature.builder()}. */
@@ -94,7 +94,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         volatile String route = "";
         volatile int status;
 
-        FilteredRequest(Runtime runtime, String requestId, String method, String path) {
+        FilteredRequest(AllocLineRuntime runtime, String requestId, String method, String path) {
             super(runtime, requestId);
             this.method = method;
             this.path = path;
@@ -113,10 +113,10 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     @PreMatching
     @Priority(Integer.MIN_VALUE)
     static final class Start implements ContainerRequestFilter {
-        private final Runtime runtime;
+        private final AllocLineRuntime runtime;
         private final String requestIdHeader;
 
-        Start(Runtime runtime, String requestIdHeader) {
+        Start(AllocLineRuntime runtime, String requestIdHeader) {
             this.runtime = runtime;
             this.requestIdHeader = requestIdHeader;
         }
@@ -144,9 +144,9 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
      * method at deployment, from the application path and the class's and method's {@code @Path}.
      */
     static final class Matched implements DynamicFeature {
-        private final Runtime runtime;
+        private final AllocLineRuntime runtime;
 
-        Matched(Runtime runtime) {
+        Matched(AllocLineRuntime runtime) {
             this.runtime = runtime;
         }
 
@@ -171,10 +171,10 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
     @Priority(Integer.MAX_VALUE)
     static final class MethodStart implements ContainerRequestFilter {
-        private final Runtime runtime;
+        private final AllocLineRuntime runtime;
         private final String template;
 
-        MethodStart(Runtime runtime, String template) {
+        MethodStart(AllocLineRuntime runtime, String template) {
             this.runtime = runtime;
             this.template = template;
         }
@@ -203,10 +203,10 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
      */
     @Priority(Integer.MIN_VALUE)
     static final class End implements ContainerResponseFilter, WriterInterceptor {
-        private final Runtime runtime;
+        private final AllocLineRuntime runtime;
         private final String requestIdHeader;
 
-        End(Runtime runtime, String requestIdHeader) {
+        End(AllocLineRuntime runtime, String requestIdHeader) {
             this.runtime = runtime;
             this.requestIdHeader = requestIdHeader;
         }

@@ -49,7 +49,7 @@ public class RequestAccounting {
         }
     }
 
-    protected final Runtime runtime;
+    protected final AllocLineRuntime runtime;
     private final String requestId;
     private final long startNanos;
     private final long startEpochMillis;
@@ -70,7 +70,7 @@ public class RequestAccounting {
     private boolean traced;
 
     /** Takes the baseline on the calling thread; {@link #begin()} then opens its segment there. */
-    protected RequestAccounting(Runtime runtime, String requestId) {
+    protected RequestAccounting(AllocLineRuntime runtime, String requestId) {
         this.runtime = runtime;
         this.requestId = requestId;
         this.processBaseline = runtime.processTotal();

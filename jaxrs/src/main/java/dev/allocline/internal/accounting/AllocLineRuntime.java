@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * concurrently from request threads; {@link #start()} and {@link #stop()} by the application's
  * lifecycle. Not API.
  */
-public final class Runtime {
+public final class AllocLineRuntime {
 
     final ThreadAllocationCounter counter;
     final RateLimitedLog failures;
@@ -33,7 +33,7 @@ public final class Runtime {
     private volatile boolean started;
     private boolean stopped;
 
-    public Runtime(AllocLineSettings settings) {
+    public AllocLineRuntime(AllocLineSettings settings) {
         this.settings = settings;
         this.counter = ThreadAllocationCounter.platform();
         this.failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod());
