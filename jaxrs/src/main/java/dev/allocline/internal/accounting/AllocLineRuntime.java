@@ -10,6 +10,7 @@ import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.profile.ProfileListener;
 import java.util.Optional;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
@@ -119,10 +120,11 @@ public final class AllocLineRuntime {
             return inbound;
         }
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        char[] c = new char[32];
-        hex(r.nextLong(), c, 0);
-        hex(r.nextLong(), c, 16);
-        return new String(c);
+        // Latin-1 bytes, not chars: the String keeps one byte per digit, and the scratch array is half the size.
+        byte[] b = new byte[32];
+        hex(r.nextLong(), b, 0);
+        hex(r.nextLong(), b, 16);
+        return new String(b, StandardCharsets.ISO_8859_1);
     }
 
     /** 1–128 characters of {@code [A-Za-z0-9._:-]}: nothing a log parser or a header could trip on. */
@@ -141,9 +143,11 @@ public final class AllocLineRuntime {
         return true;
     }
 
-    private static void hex(long v, char[] out, int at) {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+
+    private static void hex(long v, byte[] out, int at) {
         for (int i = 15; i >= 0; i--) {
-            out[at + i] = Character.forDigit((int) (v & 0xf), 16);
+            out[at + i] = HEX[(int) (v & 0xf)];
             v >>>= 4;
         }
     }
