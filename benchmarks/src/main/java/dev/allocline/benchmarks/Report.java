@@ -150,6 +150,40 @@ public final class Report {
         return pass ? "PASS" : "FAIL";
     }
 
+    /**
+     * A verdict on "at most {@code target}" for a value known within [{@code low}, {@code high}] (JMH's
+     * 99.9% confidence intervals combined): PASS only when the whole interval is under the target,
+     * FAIL only when all of it is over, INCONCLUSIVE when it straddles the target.
+     */
+    static String verdict(List<String> missing, double low, double high, double target) {
+        if (!missing.isEmpty() || Double.isNaN(low) || Double.isNaN(high)) {
+            return "NO DATA";
+        }
+        if (high <= target) {
+            return "PASS";
+        }
+        return low > target ? "FAIL" : "INCONCLUSIVE";
+    }
+
+    /** The share {@code (v - base) / base} at its lowest and highest within both scores' errors. */
+    static double[] shareInterval(Row v, Row base) {
+        if (v == null || base == null) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double d = v.score - base.score;
+        double e = v.error + base.error;
+        return new double[] {(d - e) / base.score, (d + e) / base.score};
+    }
+
+    /** The ratio {@code r / f} at its lowest and highest within both scores' errors. */
+    static double[] ratioInterval(Row r, Row f) {
+        if (r == null || f == null) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double fLow = Math.max(f.score - f.error, Double.MIN_VALUE);
+        return new double[] {Math.max(0, r.score - r.error) / (f.score + f.error), (r.score + r.error) / fLow};
+    }
+
     private static String missingNote(List<String> missing) {
         return missing.isEmpty() ? "" : " (not measured: " + String.join(", ", missing) + ")";
     }
@@ -158,9 +192,17 @@ public final class Report {
         md.append("### JDK ").append(run.jdk).append(" (").append(run.env.getProperty("java.vm", "?")).append(", ")
                 .append(run.env.getProperty("cores", "?")).append(" cores, ")
                 .append(run.env.getProperty("mode", "?")).append(" run)\n\n");
+        md.append("Load average (1/5/15 min) before the run: ").append(run.env.getProperty("load.before", "not recorded"))
+                .append("; after: ").append(run.env.getProperty("load.after", "not recorded")).append(".");
+        if (Boolean.parseBoolean(run.env.getProperty("loaded", "false"))) {
+            md.append(" **The machine was busy when this run started: its figures are not publishable.**");
+        }
+        md.append("\n\n");
         TreeSet<Integer> threads = run.threads("CounterReadBenchmark");
         // 1. per-request reads within 4x nanoTime
         double worst = 0;
+        double worstLow = 0;
+        double worstHigh = 0;
         String worstAt = "";
         List<String> missing = new ArrayList<>();
         for (String idle : List.of("0", "500")) {
@@ -168,9 +210,15 @@ public final class Report {
                 double floor = run.score("nanoTime", t, "idleThreads", idle);
                 for (String read : PER_REQUEST_READS) {
                     double ratio = run.score(read, t, "idleThreads", idle) / floor;
+                    double[] interval = ratioInterval(run.row(read, t, "idleThreads", idle),
+                            run.row("nanoTime", t, "idleThreads", idle));
                     if (Double.isNaN(ratio)) {
                         missing.add(read + " @" + t + "t/" + idle + " idle");
-                    } else if (ratio > worst) {
+                        continue;
+                    }
+                    worstLow = Math.max(worstLow, interval[0]);
+                    worstHigh = Math.max(worstHigh, interval[1]);
+                    if (ratio > worst) {
                         worst = ratio;
                         worstAt = read + " at " + t + " threads, " + idle + " idle threads";
                     }
@@ -182,8 +230,10 @@ public final class Report {
         }
         boolean readsOk = worst <= READ_TARGET_RATIO;
         md.append("- **Per-request counter reads within ").append(fmt(READ_TARGET_RATIO)).append("× the `nanoTime` floor at every thread count: ")
-                .append(verdict(missing, readsOk)).append("** — worst ratio ").append(fmt(worst)).append("× (")
-                .append(worstAt).append(")").append(missingNote(missing)).append('.');
+                .append(verdict(missing, worstLow, worstHigh, READ_TARGET_RATIO)).append("** — worst ratio ")
+                .append(fmt(worst)).append("× (").append(worstAt).append("; within the errors ").append(fmt(worstLow))
+                .append("–").append(Double.isInfinite(worstHigh) ? "unbounded, a floor's error exceeding its score"
+                        : fmt(worstHigh) + "×").append(")").append(missingNote(missing)).append('.');
         if (!readsOk) {
             md.append(" Breaks at:");
             for (String idle : List.of("0", "500")) {
@@ -239,6 +289,8 @@ public final class Report {
         TreeSet<Integer> ft = run.threads("FilterOverheadBenchmark");
         for (String v : List.of("jersey_events_only", "accounting_only", "log4j_noop", "log4j_file")) {
             double worstShare = Double.NaN;
+            double shareLow = Double.NEGATIVE_INFINITY;
+            double shareHigh = Double.NEGATIVE_INFINITY;
             int at = 0;
             List<String> missingShare = new ArrayList<>();
             for (int t : ft) {
@@ -247,6 +299,12 @@ public final class Report {
                 }
                 double base = run.score("helloWorld", t, "variant", "baseline");
                 double share = (run.score("helloWorld", t, "variant", v) - base) / base;
+                double[] interval = shareInterval(run.row("helloWorld", t, "variant", v),
+                        run.row("helloWorld", t, "variant", "baseline"));
+                if (!Double.isNaN(share)) {
+                    shareLow = Math.max(shareLow, interval[0]);
+                    shareHigh = Math.max(shareHigh, interval[1]);
+                }
                 if (Double.isNaN(share)) {
                     missingShare.add(v + " or baseline @" + t + "t");
                 } else if (Double.isNaN(worstShare) || share > worstShare) {
@@ -279,9 +337,10 @@ public final class Report {
                     - allocPerOp(run.row("helloWorld", at, "variant", "baseline"));
             md.append("- ").append(headline ? "**" : "").append("Feature (`").append(v).append("`) ≤ ")
                     .append(pct(FEATURE_TARGET_SHARE)).append(" of a hello-world request in-process: ")
-                    .append(verdict(missingShare, worstShare <= FEATURE_TARGET_SHARE)).append(headline ? "**" : "")
+                    .append(verdict(missingShare, shareLow, shareHigh, FEATURE_TARGET_SHARE)).append(headline ? "**" : "")
                     .append(missingNote(missingShare))
-                    .append(" — worst ").append(pct(worstShare)).append(" at ").append(at).append(" thread(s) (")
+                    .append(" — worst ").append(pct(worstShare)).append(" at ").append(at).append(" thread(s), ")
+                    .append(pct(shareLow)).append("–").append(pct(shareHigh)).append(" within the errors (")
                     .append(ns(run.score("helloWorld", at, "variant", v) - run.score("helloWorld", at, "variant", "baseline")))
                     .append(" and ").append(num(bytes)).append(" B allocated per request over ")
                     .append(ns(run.score("helloWorld", at, "variant", "baseline"))).append("); at the ").append(over)

@@ -116,4 +116,32 @@ class ReportTest {
         assertTrue(md.contains("500 idle live threads: NO DATA"), md);
         assertTrue(!md.contains("PASS"), md);
     }
+
+    @Test
+    void aDifferenceWhoseErrorStraddlesTheTargetIsInconclusive(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        reads(a, 1, "500", 25, 1);
+        a.add(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "baseline", 10_000));
+        a.add(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "accounting_only", 10_400));
+        // 4% over baseline, but known only within +-3%: the interval 1%-7% straddles the 5% target.
+        ((ObjectNode) a.get(a.size() - 1).get("primaryMetric")).put("scoreError", 300.0);
+        a.add(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "log4j_noop", 10_400));
+        String md = report(dir, a);
+        assertTrue(md.contains("Feature (`accounting_only`) ≤ 5.0% of a hello-world request in-process: INCONCLUSIVE"), md);
+        assertTrue(md.contains("Feature (`log4j_noop`) ≤ 5.0% of a hello-world request in-process: PASS"), md);
+    }
+
+    @Test
+    void aRunOnABusyMachineSaysItIsNotPublishable(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        OM.writeValue(dir.resolve("jmh-jdk17.json").toFile(), a);
+        Files.writeString(dir.resolve("env-jdk17.properties"),
+                "cores=2\nmode=full\nload.before=1.93 1.20 0.80\nload.after=2.10 1.50 0.90\nloaded=true\n");
+        Report.write(dir);
+        String md = Files.readString(dir.resolve("REPORT.md"));
+        assertTrue(md.contains("Load average (1/5/15 min) before the run: 1.93 1.20 0.80"), md);
+        assertTrue(md.contains("not publishable"), md);
+    }
 }
