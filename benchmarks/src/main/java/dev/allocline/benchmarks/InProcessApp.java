@@ -62,6 +62,12 @@ final class InProcessApp {
     private final URI uri;
 
     InProcessApp(Variant variant, String path, Object... components) throws Exception {
+        this.handler = new ApplicationHandler(config(variant, components));
+        this.uri = URI.create("http://localhost" + path);
+    }
+
+    /** The application of {@code variant}: Log4j2 configured for it, the Feature or a peer registered. */
+    static ResourceConfig config(Variant variant, Object... components) throws Exception {
         configureLog4j(variant);
         ResourceConfig rc = new ResourceConfig();
         for (Object c : components) {
@@ -106,8 +112,7 @@ final class InProcessApp {
         } else if (variant != Variant.baseline) {
             rc.register(AllocLineFeature.builder().defaultSink(variant != Variant.accounting_only).build());
         }
-        this.handler = new ApplicationHandler(rc);
-        this.uri = URI.create("http://localhost" + path);
+        return rc;
     }
 
     /** One request, start to written response. */

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The Feature's cost over real HTTP, against Jersey alone and the peer a user would pick instead:
+# a hello world on Grizzly at saturation (wrk: 1 thread, 32 connections, closed loop), each server in
+# a JVM of its own, rounds alternating between the servers, the throughput ratios paired per round.
+# Writes results/http-overhead.md with the command, every round and the spread.
+# Usage: bash benchmarks/http-overhead.sh [rounds] [seconds-per-round]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-10}
+secs=${2:-10}
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+mvn -B -q -pl benchmarks -am package -DskipTests
+variants=(baseline log4j_file peer_jersey_micrometer)
+ports=(18081 18082 18083)
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for i in "${!variants[@]}"; do
+  "$JAVA" -Xms512m -Xmx512m -Djava.io.tmpdir="$tmp" -cp benchmarks/target/benchmarks.jar \
+    dev.allocline.benchmarks.HttpServerMain "${variants[$i]}" "${ports[$i]}" > "$tmp/server-$i.log" 2>&1 &
+  pids+=($!)
+done
+for i in "${!variants[@]}"; do
+  for _ in $(seq 1 300); do grep -q ready "$tmp/server-$i.log" && break; sleep 0.1; done
+  grep -q ready "$tmp/server-$i.log" || { echo "server ${variants[$i]} did not start" >&2; cat "$tmp/server-$i.log" >&2; exit 1; }
+done
+rps() { wrk -t1 -c32 -d"$1"s "http://127.0.0.1:$2/hello" | awk '/Requests\/sec/ {print $2}'; }
+for i in "${!variants[@]}"; do rps 15 "${ports[$i]}" > /dev/null; done   # warm-up: JIT, pools, file
+declare -A results
+for r in $(seq 1 "$rounds"); do
+  # alternate the order every round so no variant always runs first
+  order=(0 1 2); if (( r % 2 == 0 )); then order=(2 1 0); fi
+  for i in "${order[@]}"; do results[$r,$i]=$(rps "$secs" "${ports[$i]}"); done
+  echo "round $r: ${results[$r,0]} ${results[$r,1]} ${results[$r,2]}"
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+out=results/http-overhead.md
+for r in $(seq 1 "$rounds"); do echo "${results[$r,0]} ${results[$r,1]} ${results[$r,2]}"; done > "$tmp/rounds.txt"
+python3 benchmarks/http-overhead-report.py "$tmp/rounds.txt" "$rounds" "$secs" "$load_before" "$load_after" \
+  "$("$JAVA" -version 2>&1 | head -n1)" > "$out"
+echo "wrote $out"
