@@ -138,13 +138,15 @@ public class RequestAccounting {
     /** Opens a segment for this request on the calling thread unless one is already on top. */
     public final void enter(boolean inMethod) {
         Segment top = TOP.get();
-        if (top != null && top.owner == this) {
-            synchronized (this) {
-                if (!top.closed) {
+        if (top != null && top.owner == this && !top.closed) {
+            // Jersey fires ~10 events per request on the same thread: take the monitor only for a change.
+            // inMethod is written by this thread alone; a remote close in between makes the write moot.
+            if (top.inMethod != inMethod) {
+                synchronized (this) {
                     top.inMethod = inMethod;
-                    return;
                 }
             }
+            return;
         }
         push(read(), inMethod);
     }
