@@ -118,6 +118,15 @@ class PortableFilterTest {
     }
 
     @Test
+    void theTrustedRequestIdIsTheLinesTheApplicationsAndTheResponses() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/p/hello")).header("X-Request-Id", "lb-77")
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("hello lb-77", r.body(), "AllocLine.requestId() inside the resource");
+        assertEquals("lb-77", r.headers().firstValue("X-Request-Id").orElse(null), "echoed on the response");
+        assertEquals("lb-77", lineOf("lb-77").requestId());
+    }
+
+    @Test
     void aRequestWithNoRouteHasOneLine() throws Exception {
         CanonicalLine l = line("/nothing/here", 404);
         assertEquals(404, l.status());
