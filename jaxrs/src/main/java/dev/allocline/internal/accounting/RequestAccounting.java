@@ -181,17 +181,13 @@ public class RequestAccounting {
         synchronized (this) {
             closeLocked(s, now);
         }
-        if (runtime.context != null) {
-            runtime.context.exit(s);
-        }
         if (TOP.get() != s) {
-            return; // another request's segment is above it; that one unwinds the stack
+            // Another request's segment runs above it: s stays in the stack, closed, and its logging context
+            // is put back when the thread unwinds to it, never while the request above still works here.
+            return;
         }
-        Segment below = live(s.below);
-        if (below == null) {
-            TOP.remove();
-        } else {
-            TOP.set(below);
+        Segment below = unwindClosed(); // s and any closed segment under it, restoring each one's context
+        if (below != null) {
             below.owner.resume(below, now);
         }
     }
