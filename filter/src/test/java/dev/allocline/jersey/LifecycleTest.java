@@ -67,12 +67,17 @@ class LifecycleTest {
     void failedInitialisationStartsNothing() throws Exception {
         long recordingsBefore = allocLineRecordings();
         long samplersBefore = samplerThreads();
+        // The sampler is shared: with another application's sampler running, a leaked lease starts no
+        // thread, so count leases too.
+        int leasesBefore = dev.allocline.internal.meter.ProcessAllocationSampler.leases();
         java.nio.file.Path dir = Files.createTempDirectory("allocline-lifecycle");
         ResourceConfig rc = new ResourceConfig(Ambiguous.class).register(AllocLineFeature.builder().defaultSink(false)
                 .profileThresholdBytes(1L << 30).profileStore(new LocalDirectoryProfileStore(dir)).build());
         assertThrows(RuntimeException.class, () -> new InProcess(rc));
         assertEquals(recordingsBefore, allocLineRecordings(), "a JFR recording leaked from a failed initialisation");
         assertTrue(samplerThreads() <= samplersBefore, "a sampler thread leaked from a failed initialisation");
+        assertEquals(leasesBefore, dev.allocline.internal.meter.ProcessAllocationSampler.leases(),
+                "a sampler lease leaked from a failed initialisation");
     }
 
     @Path("/blocked")
