@@ -173,10 +173,21 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     static final class MethodStart implements ContainerRequestFilter {
         private final AllocLineRuntime runtime;
         private final String template;
+        /** {base path, route}: the base path is the same for every request of a deployment, so the route is joined once. */
+        private volatile String[] route = {null, null};
 
         MethodStart(AllocLineRuntime runtime, String template) {
             this.runtime = runtime;
             this.template = template;
+        }
+
+        private String routeFor(String base) {
+            String[] r = route;
+            if (r[1] == null || !java.util.Objects.equals(r[0], base)) {
+                r = new String[] {base, dev.allocline.internal.accounting.Routes.join(base, template)};
+                route = r;
+            }
+            return r[1];
         }
 
         @Override
@@ -187,7 +198,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
             }
             try {
                 String base = ctx.getUriInfo().getBaseUri() == null ? null : ctx.getUriInfo().getBaseUri().getRawPath();
-                r.route = dev.allocline.internal.accounting.Routes.join(base, template);
+                r.route = routeFor(base);
                 r.enter(true);
                 r.captureTrace();
             } catch (RuntimeException | LinkageError e) {
