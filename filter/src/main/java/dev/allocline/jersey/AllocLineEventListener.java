@@ -20,6 +20,7 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
 final class AllocLineEventListener implements ApplicationEventListener {
 
     private final AllocLineRuntime runtime;
+    private final RouteTemplates routes = new RouteTemplates();
 
     AllocLineEventListener(AllocLineRuntime runtime) {
         this.runtime = runtime;
@@ -51,7 +52,7 @@ final class AllocLineEventListener implements ApplicationEventListener {
             ContainerRequest request = requestEvent.getContainerRequest();
             String header = runtime.settings().requestIdHeader();
             String inbound = header == null || request == null ? null : request.getHeaderString(header);
-            JerseyRequestAccounting accounting = new JerseyRequestAccounting(runtime, runtime.requestId(inbound));
+            JerseyRequestAccounting accounting = new JerseyRequestAccounting(runtime, runtime.requestId(inbound), routes);
             if (request != null) {
                 request.setProperty(AllocLine.REQUEST_PROPERTY, accounting);
             }

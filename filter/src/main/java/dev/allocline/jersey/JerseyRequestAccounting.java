@@ -21,15 +21,36 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  */
 final class JerseyRequestAccounting extends RequestAccounting implements RequestEventListener {
 
-    private final String requestIdHeader;
+    private final RouteTemplates routes;
 
-    JerseyRequestAccounting(AllocLineRuntime runtime, String requestId) {
+    JerseyRequestAccounting(AllocLineRuntime runtime, String requestId, RouteTemplates routes) {
         super(runtime, requestId);
-        this.requestIdHeader = runtime.settings().requestIdHeader();
+        this.routes = routes;
     }
 
     @Override
     public void onEvent(RequestEvent event) {
+        // Most of a request's ~10 events only confirm the thread: kept small so that Jersey's event loop
+        // can inline it; everything else is in handle().
+        RequestEvent.Type type = event.getType();
+        if (type == RequestEvent.Type.MATCHING_START || type == RequestEvent.Type.REQUEST_MATCHED
+                || type == RequestEvent.Type.RESP_FILTERS_FINISHED) {
+            try {
+                enter(false);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failed(event, e);
+            }
+        } else {
+            handle(event);
+        }
+    }
+
+    private void failed(RequestEvent event, Throwable e) {
+        runtime.failures().warn("accounting", "allocline: accounting failed for request " + requestId()
+                + " on " + event.getType() + "; its line may be missing or partial: " + e, e);
+    }
+
+    private void handle(RequestEvent event) {
         try {
             switch (event.getType()) {
                 case REQUEST_FILTERED:
@@ -53,6 +74,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
                     break;
                 case RESP_FILTERS_START:
                     enter(false);
+                    String requestIdHeader = runtime.settings().requestIdHeader();
                     if (requestIdHeader != null && event.getContainerResponse() != null) {
                         event.getContainerResponse().getHeaders().putSingle(requestIdHeader, requestId());
                     }
@@ -64,8 +86,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
                     enter(false);
             }
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            runtime.failures().warn("accounting", "allocline: accounting failed for request " + requestId()
-                    + " on " + event.getType() + "; its line may be missing or partial: " + e, e);
+            failed(event, e);
         }
     }
 
@@ -75,7 +96,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
         ExtendedUriInfo uriInfo = event.getUriInfo();
         String method = request == null ? "" : nullToEmpty(request.getMethod());
         String path = request == null ? "" : rawPath(request.getRequestUri());
-        String route = uriInfo == null ? "" : RouteTemplates.route(uriInfo.getBaseUri(), uriInfo.getMatchedTemplates());
+        String route = uriInfo == null ? "" : routes.route(uriInfo);
         int status = response == null ? 0 : response.getStatus();
         finish(method, path, route, status, event.isResponseWritten());
     }

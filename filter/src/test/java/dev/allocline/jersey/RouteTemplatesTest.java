@@ -47,6 +47,15 @@ class RouteTemplatesTest {
         }
     }
 
+    /** A second way to the same sub-resource: its methods are the same objects, its routes are not. */
+    @Path("/archive")
+    public static final class Archive {
+        @Path("old/{table}")
+        public Table table(@PathParam("table") String table) {
+            return new Table();
+        }
+    }
+
     @Path("/slashes/")
     public static final class Slashes {
         @GET
@@ -61,7 +70,7 @@ class RouteTemplatesTest {
 
     @BeforeAll
     static void start() {
-        app = new InProcess(Apps.withFeature(LINES, Clusters.class, Slashes.class));
+        app = new InProcess(Apps.withFeature(LINES, Clusters.class, Slashes.class, Archive.class));
     }
 
     private static String routeOf(String path) {
@@ -84,6 +93,26 @@ class RouteTemplatesTest {
     void subResourceLocatorsAreJoined() {
         assertEquals("/clusters/{cluster_id}/tables/{table}/rows/{row}", routeOf("/clusters/c/tables/t/rows/ab12"));
         assertEquals("/clusters/{cluster_id}/tables/{table}", routeOf("/clusters/c/tables/t"));
+    }
+
+    @Test
+    void oneSubResourceMethodReachedThroughTwoLocatorsKeepsTwoRoutesWhenRepeated() {
+        // Routes are remembered per resource method: a method reached by another locator must not inherit
+        // the route remembered for the first, however often the two alternate.
+        for (int i = 0; i < 3; i++) {
+            assertEquals("/clusters/{cluster_id}/tables/{table}/rows/{row}", routeOf("/clusters/c/tables/t/rows/ab1"));
+            assertEquals("/archive/old/{table}/rows/{row}", routeOf("/archive/old/t/rows/cd2"));
+            assertEquals("/archive/old/{table}", routeOf("/archive/old/t"));
+            assertEquals("/clusters/{cluster_id}/tables/{table}", routeOf("/clusters/c/tables/t"));
+        }
+    }
+
+    @Test
+    void aRememberedRouteIsTheSameOnEveryRequest() {
+        for (int i = 0; i < 3; i++) {
+            assertEquals("/clusters/{cluster_id}/databases", routeOf("/clusters/c-" + i + "/databases"));
+            assertEquals("/clusters/{cluster_id}/nodes/{node}", routeOf("/clusters/c-" + i + "/nodes/" + i));
+        }
     }
 
     @Test

@@ -10,7 +10,6 @@ import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.profile.ProfileListener;
 import java.util.Optional;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
@@ -114,17 +113,28 @@ public final class AllocLineRuntime {
         return profiles != null;
     }
 
+    /** Whether anything reads a finished request's line: a sink or the profile trigger. */
+    boolean hasConsumers() {
+        return sinks.length > 0 || profiles != null;
+    }
+
     /** An id for a request: the trusted inbound one when it is well-formed, else 32 random hex digits. */
     public String requestId(String inbound) {
         if (inbound != null && settings.requestIdHeader() != null && isWellFormedId(inbound)) {
             return inbound;
         }
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        // Latin-1 bytes, not chars: the String keeps one byte per digit, and the scratch array is half the size.
-        byte[] b = new byte[32];
-        hex(r.nextLong(), b, 0);
-        hex(r.nextLong(), b, 16);
-        return new String(b, StandardCharsets.ISO_8859_1);
+        long a = r.nextLong();
+        long b = r.nextLong();
+        // One concatenation of constant two-digit strings: the JDK sizes the result once and copies the
+        // digits straight into it, so the id costs its own String and bytes and no scratch array.
+        return hex2(a, 56) + hex2(a, 48) + hex2(a, 40) + hex2(a, 32) + hex2(a, 24) + hex2(a, 16) + hex2(a, 8)
+                + hex2(a, 0) + hex2(b, 56) + hex2(b, 48) + hex2(b, 40) + hex2(b, 32) + hex2(b, 24) + hex2(b, 16)
+                + hex2(b, 8) + hex2(b, 0);
+    }
+
+    private static String hex2(long v, int shift) {
+        return HEX_PAIRS[(int) (v >>> shift) & 0xff];
     }
 
     /** 1–128 characters of {@code [A-Za-z0-9._:-]}: nothing a log parser or a header could trip on. */
@@ -143,12 +153,13 @@ public final class AllocLineRuntime {
         return true;
     }
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+    /** "00" to "ff". */
+    private static final String[] HEX_PAIRS = new String[256];
 
-    private static void hex(long v, byte[] out, int at) {
-        for (int i = 15; i >= 0; i--) {
-            out[at + i] = HEX[(int) (v & 0xf)];
-            v >>>= 4;
+    static {
+        String digits = "0123456789abcdef";
+        for (int i = 0; i < 256; i++) {
+            HEX_PAIRS[i] = new String(new char[] {digits.charAt(i >>> 4), digits.charAt(i & 0xf)});
         }
     }
 

@@ -27,8 +27,9 @@ import java.util.Optional;
  * guarded by this object's monitor; no method ever holds two requests' monitors at once.
  *
  * <p>Thread-local hygiene: a thread's stack of segments is its {@code ThreadLocal}; popping the last
- * segment removes the entry, and nothing is pushed for a request that has finished, so no thread keeps
- * a reference to a request (and, on a servlet container, to the web application's class loader) after
+ * segment clears it (the entry stays, holding null, so the next request does not allocate a new one; it
+ * refers to nothing of the request or of the application), and nothing is pushed for a request that has
+ * finished, so no thread keeps a reference to a request (and, on a servlet container, to the web application's class loader) after
  * its work for it is done. Not API.
  */
 public class RequestAccounting {
@@ -52,9 +53,7 @@ public class RequestAccounting {
     protected final AllocLineRuntime runtime;
     private final String requestId;
     private final long startNanos;
-    private final long startEpochMillis;
     private final long processBaseline;
-    private final long baseline;
 
     /** Counter reads for this request; only changed through {@link #READS}. */
     private int reads;
@@ -62,30 +61,30 @@ public class RequestAccounting {
     private long bytes;
     private String unavailableReason;
     private int threads;
-    private long[] threadIds = new long[2];
+    /** The first thread's id; the others' only when a request spreads (most never do). */
+    private long firstThreadId;
+    private long[] moreThreadIds;
     private Segment open;
     private boolean finished;
     private LinkedHashMap<String, Object> fields;
     private int dropped;
     private boolean traced;
 
-    /** Takes the baseline on the calling thread; {@link #begin()} then opens its segment there. */
+    /** Starts the clock and the process-wide baseline; {@link #begin()} takes the thread's baseline. */
     protected RequestAccounting(AllocLineRuntime runtime, String requestId) {
         this.runtime = runtime;
         this.requestId = requestId;
         this.processBaseline = runtime.processTotal();
-        this.startEpochMillis = runtime.profiling() ? System.currentTimeMillis() : 0L;
         this.startNanos = System.nanoTime();
-        this.baseline = read();
     }
 
     /**
-     * Opens the request's first segment on the calling thread, from the baseline. Call it after the
+     * Takes the baseline and opens the request's first segment on the calling thread. Call it after the
      * accounting is stored where the entry point keeps it, so a failure in between leaves nothing on
      * the thread.
      */
     public final void begin() {
-        push(baseline, false);
+        push(read(), false);
     }
 
     /** The request's id. */
@@ -118,7 +117,7 @@ public class RequestAccounting {
             top = top.below;
         }
         if (top == null) {
-            TOP.remove();
+            TOP.set(null);
         } else {
             TOP.set(top);
         }
@@ -294,15 +293,36 @@ public class RequestAccounting {
 
     private void recordThreadLocked(Thread thread) {
         long id = thread.getId();
-        for (int i = 0; i < threads; i++) {
-            if (threadIds[i] == id) {
+        if (threads == 0) {
+            firstThreadId = id;
+            threads = 1;
+            return;
+        }
+        if (firstThreadId == id) {
+            return;
+        }
+        int more = threads - 1;
+        for (int i = 0; i < more; i++) {
+            if (moreThreadIds[i] == id) {
                 return;
             }
         }
-        if (threads == threadIds.length) {
-            threadIds = Arrays.copyOf(threadIds, threads * 2);
+        if (moreThreadIds == null) {
+            moreThreadIds = new long[2];
+        } else if (more == moreThreadIds.length) {
+            moreThreadIds = Arrays.copyOf(moreThreadIds, more * 2);
         }
-        threadIds[threads++] = id;
+        moreThreadIds[more] = id;
+        threads++;
+    }
+
+    private long[] threadIdsLocked() {
+        long[] ids = new long[threads];
+        if (threads > 0) {
+            ids[0] = firstThreadId;
+            System.arraycopy(moreThreadIds == null ? ids : moreThreadIds, 0, ids, 1, threads - 1);
+        }
+        return ids;
     }
 
     /** Reads the calling thread's counter and counts the read. */
@@ -446,19 +466,25 @@ public class RequestAccounting {
             total = unavailableReason == null ? bytes : -1L;
             threadCount = threads;
             reason = unavailableReason;
-            ids = runtime.profiling() ? Arrays.copyOf(threadIds, threads) : null;
+            ids = runtime.profiling() ? threadIdsLocked() : null;
             if (dropped > 0) {
                 putLocked("fields_dropped", dropped);
             }
             // No put can change the map once finished is set, so it is published without a copy.
             lineFields = fields == null ? Map.of() : Collections.unmodifiableMap(fields);
         }
+        if (!runtime.hasConsumers()) {
+            return; // no sink and no profile trigger: nothing would read the line
+        }
         long processDelta = processBaseline >= 0 && processNow >= 0 ? processNow - processBaseline : -1L;
         CanonicalLine line = new CanonicalLine(requestId, method, path, route, status, responseWritten,
                 Duration.ofNanos(endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
                 (int) READS.getVolatile(this), Optional.empty(), lineFields);
-        RequestWindow window = ids != null && total >= 0
-                ? new RequestWindow(requestId, startEpochMillis, System.currentTimeMillis(), ids) : null;
+        RequestWindow window = null;
+        if (ids != null && total >= 0) {
+            long endMillis = System.currentTimeMillis();
+            window = new RequestWindow(requestId, endMillis - (endNanos - startNanos) / 1_000_000L, endMillis, ids);
+        }
         runtime.emit(line, window);
     }
 

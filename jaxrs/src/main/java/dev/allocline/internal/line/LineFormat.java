@@ -50,6 +50,11 @@ public final class LineFormat {
         default void bool(String key, boolean value) {
             value(key, value);
         }
+
+        /** A duration, as Go prints one ({@link #goDuration}); text writers append it without a String. */
+        default void duration(String key, long nanos) {
+            value(key, goDuration(nanos));
+        }
     }
 
     /** Writes the line's fields, in their documented order, to {@code w}. */
@@ -60,7 +65,7 @@ public final class LineFormat {
         w.text("http_route", line.httpRoute());
         w.number("status", line.status());
         w.bool("response_written", line.responseWritten());
-        w.text("duration", goDuration(line.duration().toNanos()));
+        w.duration("duration", line.duration().toNanos());
         w.number("alloc_bytes", line.allocatedBytes());
         if (line.allocUnavailableReason().isPresent()) {
             w.text("alloc_unavailable", line.allocUnavailableReason().get());
@@ -71,8 +76,11 @@ public final class LineFormat {
         if (line.profileKey().isPresent()) {
             w.text("profile_key", line.profileKey().get());
         }
-        for (Map.Entry<String, Object> e : line.fields().entrySet()) {
-            w.value(e.getKey(), e.getValue());
+        Map<String, Object> fields = line.fields();
+        if (!fields.isEmpty()) { // an empty map's iterator is still an object
+            for (Map.Entry<String, Object> e : fields.entrySet()) {
+                w.value(e.getKey(), e.getValue());
+            }
         }
     }
 
@@ -129,6 +137,12 @@ public final class LineFormat {
         @Override
         public void bool(String key, boolean value) {
             sb.append(' ').append(key).append('=').append(value);
+        }
+
+        @Override
+        public void duration(String key, long nanos) {
+            sb.append(' ').append(key).append('=');
+            appendGoDuration(sb, nanos);
         }
 
         @Override

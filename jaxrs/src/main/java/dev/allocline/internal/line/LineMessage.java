@@ -4,6 +4,9 @@ import dev.allocline.line.CanonicalLine;
 import java.util.Map;
 import org.apache.logging.log4j.message.AsynchronouslyFormattable;
 import org.apache.logging.log4j.message.MapMessage;
+import org.apache.logging.log4j.util.BiConsumer;
+import org.apache.logging.log4j.util.IndexedReadOnlyStringMap;
+import org.apache.logging.log4j.util.TriConsumer;
 
 /**
  * A Log4j2 {@link MapMessage} whose text is {@code prefix} followed by logfmt pairs and whose map holds
@@ -15,6 +18,11 @@ import org.apache.logging.log4j.message.MapMessage;
  * to freeze it, and a logger whose appenders never print it (a Null appender, an async logger's
  * background thread) does not pay for the text there. Where the text is needed, {@link #formatTo}
  * writes it straight into the layout's buffer.
+ *
+ * <p>The canonical line's map is filled on first use, by whichever method reads it (a JSON layout's map
+ * or message resolver, a {@code %K} pattern): a text layout reads only the text, so the request thread
+ * pays for neither the map's tables nor boxed numbers. Every method of {@code MapMessage} that reads or
+ * changes the map is overridden to fill it first; filling is synchronized and happens once.
  */
 @AsynchronouslyFormattable
 public final class LineMessage extends MapMessage<LineMessage, Object> {
@@ -25,6 +33,8 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
     private final transient CanonicalLine line;
     /** Rendered once: Log4j2 formats a message when the event is created and the layout asks again. */
     private transient String formatted;
+    /** Whether the map holds the fields; false only for a canonical line nobody has read as a map yet. */
+    private transient volatile boolean filled;
 
     /** A message with the given prefix word and fields, in the map's iteration order. */
     public LineMessage(String prefix, Map<String, ?> fields) {
@@ -35,6 +45,7 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         }
         this.fieldsInOrder = fields;
         this.line = null;
+        this.filled = true;
     }
 
     /** The canonical line's message: its map is filled directly, its text rendered on first use. */
@@ -43,7 +54,19 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         this.prefix = dev.allocline.line.CanonicalLineFormat.MESSAGE_PREFIX;
         this.fieldsInOrder = null;
         this.line = line;
-        LineFormat.writeFields(line, this::with);
+    }
+
+    /** Puts the line's fields in the map unless they are there already. */
+    private void fill() {
+        if (filled || line == null) { // null: deserialized, with its map (see writeReplace)
+            return;
+        }
+        synchronized (this) {
+            if (!filled) {
+                LineFormat.writeFields(line, (key, value) -> super.with(key, value));
+                filled = true;
+            }
+        }
     }
 
     @Override
@@ -62,6 +85,7 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         if (formats != null) {
             for (String f : formats) {
                 if ("JSON".equalsIgnoreCase(f) || "XML".equalsIgnoreCase(f) || "JAVA".equalsIgnoreCase(f)) {
+                    fill();
                     return super.getFormattedMessage(formats);
                 }
             }
@@ -98,11 +122,192 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
 
     @Override
     public boolean equals(Object o) {
+        fill();
+        if (o instanceof LineMessage) {
+            ((LineMessage) o).fill();
+        }
         return super.equals(o);
     }
 
     @Override
     public int hashCode() {
+        fill();
         return super.hashCode();
+    }
+
+    // ---- every other reader or writer of the map fills it first ----
+
+    @Override
+    public Object[] getParameters() {
+        fill();
+        return super.getParameters();
+    }
+
+    @Override
+    public Map<String, Object> getData() {
+        fill();
+        return super.getData();
+    }
+
+    @Override
+    public IndexedReadOnlyStringMap getIndexedReadOnlyStringMap() {
+        fill();
+        return super.getIndexedReadOnlyStringMap();
+    }
+
+    @Override
+    public void clear() {
+        fill();
+        super.clear();
+    }
+
+    @Override
+    public boolean containsKey(String key) {
+        fill();
+        return super.containsKey(key);
+    }
+
+    @Override
+    public void put(String key, String value) {
+        fill();
+        super.put(key, value);
+    }
+
+    @Override
+    public void putAll(Map<String, String> map) {
+        fill();
+        super.putAll(map);
+    }
+
+    @Override
+    public String get(String key) {
+        fill();
+        return super.get(key);
+    }
+
+    @Override
+    public String remove(String key) {
+        fill();
+        return super.remove(key);
+    }
+
+    @Override
+    public String asString() {
+        fill();
+        return super.asString();
+    }
+
+    @Override
+    public String asString(String format) {
+        fill();
+        return super.asString(format);
+    }
+
+    @Override
+    public <CV> void forEach(BiConsumer<String, ? super CV> action) {
+        fill();
+        super.forEach(action);
+    }
+
+    @Override
+    public <CV, S> void forEach(TriConsumer<String, ? super CV, S> action, S state) {
+        fill();
+        super.forEach(action, state);
+    }
+
+    @Override
+    public void asXml(StringBuilder sb) {
+        fill();
+        super.asXml(sb);
+    }
+
+    @Override
+    protected void appendMap(StringBuilder sb) {
+        fill();
+        super.appendMap(sb);
+    }
+
+    @Override
+    protected void asJson(StringBuilder sb) {
+        fill();
+        super.asJson(sb);
+    }
+
+    @Override
+    protected void asJavaUnquoted(StringBuilder sb) {
+        fill();
+        super.asJavaUnquoted(sb);
+    }
+
+    @Override
+    protected void asJava(StringBuilder sb) {
+        fill();
+        super.asJava(sb);
+    }
+
+    @Override
+    public LineMessage with(String key, Object value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, String value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, boolean value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, byte value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, char value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, double value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, float value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, int value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, long value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    @Override
+    public LineMessage with(String key, short value) {
+        fill();
+        return super.with(key, value);
+    }
+
+    /** Serialized with its map filled: the line itself is not serialized. */
+    private Object writeReplace() {
+        fill();
+        return this;
     }
 }

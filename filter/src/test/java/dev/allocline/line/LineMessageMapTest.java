@@ -1,0 +1,136 @@
+package dev.allocline.line;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.allocline.internal.line.LineFormat;
+import dev.allocline.internal.line.LineMessage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import org.apache.logging.log4j.message.MapMessage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The canonical line's message fills its map only when something reads it as a map: every way of
+ * reading it must see all the fields, typed, from the first read on, from any thread.
+ */
+class LineMessageMapTest {
+
+    private static CanonicalLine line() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("rows", 12000);
+        fields.put("team", "a b");
+        return LogfmtTest.withFields(LogfmtTest.lineWith("GET", "/r/1"), fields);
+    }
+
+    /** Every field the line has, as the map should hold it. */
+    private static Map<String, Object> expected() {
+        return LineFormat.fields(line());
+    }
+
+    @Test
+    void everyReaderOfTheMapSeesEveryFieldOnItsFirstRead() {
+        Map<String, Object> want = expected();
+        List<Function<LineMessage, Object>> readers = List.of(
+                m -> new LinkedHashMap<>(m.getData()),
+                m -> {
+                    Map<String, Object> seen = new LinkedHashMap<>();
+                    m.getIndexedReadOnlyStringMap().forEach((String k, Object v) -> seen.put(k, v));
+                    return seen;
+                },
+                m -> {
+                    Map<String, Object> seen = new LinkedHashMap<>();
+                    m.forEach((String k, Object v) -> seen.put(k, v));
+                    return seen;
+                },
+                m -> {
+                    Map<String, Object> seen = new LinkedHashMap<>();
+                    m.forEach((String k, Object v, Map<String, Object> s) -> s.put(k, v), seen);
+                    return seen;
+                },
+                m -> m.get("alloc_bytes") + "|" + m.containsKey("rows") + "|" + m.getParameters().length);
+        for (Function<LineMessage, Object> read : readers) {
+            Object got = read.apply(new LineMessage(line()));
+            if (got instanceof Map) {
+                Map<?, ?> map = (Map<?, ?>) got;
+                assertEquals(want.keySet(), map.keySet());
+                assertEquals(4096L, ((Number) map.get("alloc_bytes")).longValue());
+                assertEquals(12000, map.get("rows"));
+                assertEquals("12.345ms", map.get("duration"));
+            } else {
+                assertEquals("4096|true|" + want.size(), got);
+            }
+        }
+    }
+
+    @Test
+    void formatsThatComeFromTheMapHaveEveryField() {
+        String json = new LineMessage(line()).getFormattedMessage(new String[] {"JSON"});
+        assertTrue(json.contains("\"alloc_bytes\":4096") && json.contains("\"team\":\"a b\""), json);
+        String xml = new LineMessage(line()).asString("XML");
+        assertTrue(xml.contains("<Entry key=\"rows\">12000</Entry>"), xml);
+        StringBuilder sb = new StringBuilder();
+        new LineMessage(line()).formatTo(new String[] {"JAVA"}, sb);
+        assertTrue(sb.toString().contains("request_id=\"0123456789abcdef0123456789abcdef\""), sb.toString());
+        // The plain text never needs the map and is the logfmt line.
+        assertEquals(CanonicalLineFormat.logfmt(line()), new LineMessage(line()).getFormattedMessage());
+    }
+
+    @Test
+    void aWriteKeepsTheLinesFieldsAndEqualityComparesFilledMaps() {
+        LineMessage a = new LineMessage(line());
+        a.with("extra", 1L);
+        assertEquals(expected().size() + 1, a.getData().size());
+        assertEquals(new LineMessage(line()), new LineMessage(line()));
+        assertEquals(new LineMessage(line()).hashCode(), new LineMessage(line()).hashCode());
+    }
+
+    @Test
+    void aSerializedMessageCarriesItsFields() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(new LineMessage(line()));
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            MapMessage<?, ?> back = (MapMessage<?, ?>) in.readObject();
+            assertEquals(expected().keySet(), back.getData().keySet());
+            assertEquals("4096", back.get("alloc_bytes"));
+        }
+    }
+
+    @Test
+    void threadsReadingTheMapAtOnceAllSeeItWhole() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 200; round++) {
+                LineMessage m = new LineMessage(line());
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Integer>> sizes = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    sizes.add(pool.submit(() -> {
+                        go.await();
+                        return m.getIndexedReadOnlyStringMap().size();
+                    }));
+                }
+                go.countDown();
+                for (Future<Integer> f : sizes) {
+                    assertEquals(expected().size(), f.get());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
