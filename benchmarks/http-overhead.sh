@@ -3,11 +3,12 @@
 # a hello world on Grizzly at saturation (wrk: 1 thread, 32 connections, closed loop), each server in
 # a JVM of its own, rounds alternating between the servers, the throughput ratios paired per round.
 # Writes results/http-overhead.md with the command, every round and the spread.
-# Usage: bash benchmarks/http-overhead.sh [rounds] [seconds-per-round]
+# Usage: bash benchmarks/http-overhead.sh [rounds] [seconds-per-round] [output, default results/http-overhead.md]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-10}
 secs=${2:-10}
+out=${3:-results/http-overhead.md}
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 mvn -B -q -pl benchmarks -am package -DskipTests
@@ -38,8 +39,7 @@ for r in $(seq 1 "$rounds"); do
   echo "round $r: ${results[$r,0]} ${results[$r,1]} ${results[$r,2]}"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-out=results/http-overhead.md
 for r in $(seq 1 "$rounds"); do echo "${results[$r,0]} ${results[$r,1]} ${results[$r,2]}"; done > "$tmp/rounds.txt"
 python3 benchmarks/http-overhead-report.py "$tmp/rounds.txt" "$rounds" "$secs" "$load_before" "$load_after" \
-  "$("$JAVA" -version 2>&1 | head -n1)" > "$out"
+  "$("$JAVA" -version 2>&1 | head -n1)" "${JAVA_HOME:+JAVA_HOME=$JAVA_HOME }bash benchmarks/http-overhead.sh $rounds $secs${3:+ $3}" > "$out"
 echo "wrote $out"

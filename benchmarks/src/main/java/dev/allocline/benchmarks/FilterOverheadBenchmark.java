@@ -51,7 +51,8 @@ public class FilterOverheadBenchmark {
         }
     }
 
-    @Param({"baseline", "jersey_events_only", "accounting_only", "log4j_noop", "log4j_file", "micrometer_sink",
+    @Param({"baseline", "jersey_events_only", "accounting_only", "accounting_no_context", "log4j_noop", "log4j_file",
+            "micrometer_sink",
             "peer_jersey_micrometer", "peer_logging_feature"})
     public String variant;
 

@@ -38,7 +38,7 @@ public final class Report {
     private static final List<String> READS = List.of("nanoTime", "currentThreadAllocatedBytes",
             "libraryCurrentThreadAllocatedBytes", "librarySampledTotalAllocatedBytes", "threadAllocatedBytesOwnId", "threadAllocatedBytesRemoteBusy",
             "totalThreadAllocatedBytesDirect", "heapMemoryUsage");
-    private static final List<String> VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only", "log4j_noop",
+    private static final List<String> VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only", "accounting_no_context", "log4j_noop",
             "log4j_file", "micrometer_sink", "peer_jersey_micrometer", "peer_logging_feature");
 
     private Report() {
@@ -348,6 +348,7 @@ public final class Report {
                     .append(".").append(v.equals("log4j_file") ? " Writing a file is Log4j2's cost, shown for scale." : "")
                     .append('\n');
         }
+        targets(md, run);
         // 4. seed comparison
         double read = run.score("libraryCurrentThreadAllocatedBytes", t1, "idleThreads", "0");
         double feature = run.score("helloWorld", t1, "variant", "accounting_only")
@@ -502,6 +503,94 @@ public final class Report {
         md.append("\n|---|");
         threads.forEach(t -> md.append("---|"));
         md.append('\n');
+    }
+
+    /** Bytes per request target of the accounting ({@code accounting_only - jersey_events_only}). */
+    static final double ACCOUNTING_BYTES_TARGET = 256;
+    /** Bytes per request target of the Log4j2 line ({@code log4j_noop - accounting_only}). */
+    static final double LINE_BYTES_TARGET = 512;
+
+    /**
+     * The per-request targets, at one calling thread (the uncontended cost; above the core count a
+     * difference is queueing): each a difference of two variants measured side by side, judged on the
+     * interval JMH's errors give it.
+     */
+    private static void targets(StringBuilder md, Run run) {
+        int t = 1;
+        Row base = run.row("helloWorld", t, "variant", "baseline");
+        Row events = run.row("helloWorld", t, "variant", "jersey_events_only");
+        Row accounting = run.row("helloWorld", t, "variant", "accounting_only");
+        Row line = run.row("helloWorld", t, "variant", "log4j_noop");
+        md.append("- Per-request targets at 1 calling thread (differences of variants run side by side; intervals from "
+                + "the errors of both):\n");
+        bytesTarget(md, "accounting (`accounting_only` − `jersey_events_only`)", accounting, events, ACCOUNTING_BYTES_TARGET);
+        if (accounting == null || events == null || base == null) {
+            md.append("  - accounting ≤ ").append(pct(FEATURE_TARGET_SHARE)).append(" of the request's time: NO DATA\n");
+        } else {
+            double d = accounting.score - events.score;
+            double e = accounting.error + events.error;
+            md.append("  - accounting ≤ ").append(pct(FEATURE_TARGET_SHARE)).append(" of the request's time: ")
+                    .append(verdict(List.of(), (d - e) / base.score, (d + e) / base.score, FEATURE_TARGET_SHARE))
+                    .append(" — ").append(ns(d)).append(" = ").append(pct(d / base.score)).append(" of ").append(ns(base.score))
+                    .append(", ").append(pct((d - e) / base.score)).append("–").append(pct((d + e) / base.score))
+                    .append(" within the errors\n");
+        }
+        bytesTarget(md, "Log4j2 line (`log4j_noop` − `accounting_only`)", line, accounting, LINE_BYTES_TARGET);
+        for (String peer : List.of("peer_jersey_micrometer", "peer_logging_feature")) {
+            Row p = run.row("helloWorld", t, "variant", peer);
+            if (line == null || p == null) {
+                md.append("  - whole Feature with Log4j2 cheaper than `").append(peer).append("`: NO DATA\n");
+                continue;
+            }
+            double d = line.score - p.score;
+            double e = line.error + p.error;
+            double[] b = allocDifference(line, p);
+            md.append("  - whole Feature with Log4j2 (`log4j_noop`) cheaper than `").append(peer).append("`: time ")
+                    .append(verdict(List.of(), d - e, d + e, 0)).append(" (").append(signedNs(d)).append(", ")
+                    .append(signedNs(d - e)).append(" to ").append(signedNs(d + e)).append(" within the errors); bytes ")
+                    .append(verdict(List.of(), b[1], b[2], 0)).append(" (").append(signed(b[0])).append(" B: ")
+                    .append(num(allocPerOp(line) - allocPerOp(base))).append(" B over `baseline` against ")
+                    .append(num(allocPerOp(p) - allocPerOp(base))).append(" B)\n");
+        }
+    }
+
+    private static void bytesTarget(StringBuilder md, String what, Row a, Row b, double target) {
+        double[] d = allocDifference(a, b);
+        md.append("  - ").append(what).append(" ≤ ").append(num(target)).append(" B per request: ");
+        if (Double.isNaN(d[0])) {
+            md.append("NO DATA\n");
+            return;
+        }
+        md.append(verdict(List.of(), d[1], d[2], target)).append(" — ").append(num(d[0])).append(" B (")
+                .append(num(d[1])).append("–").append(num(d[2])).append(" within the errors)\n");
+    }
+
+    /** {a − b, low, high} of bytes per operation, the interval from both rows' errors; NaN when either is missing. */
+    static double[] allocDifference(Row a, Row b) {
+        if (a == null || b == null) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        JsonNode ma = a.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        JsonNode mb = b.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        if (ma.isMissingNode() || mb.isMissingNode()) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        double d = ma.path("score").asDouble() - mb.path("score").asDouble();
+        double e = errorOf(ma) + errorOf(mb);
+        return new double[] {d, d - e, d + e};
+    }
+
+    private static double errorOf(JsonNode metric) {
+        double e = metric.path("scoreError").asDouble(Double.NaN);
+        return Double.isNaN(e) ? 0 : e; // one iteration has no error: JMH writes "NaN"
+    }
+
+    private static String signed(double v) {
+        return (v >= 0 ? "+" : "") + num(v);
+    }
+
+    private static String signedNs(double v) {
+        return (v >= 0 ? "+" : "−") + ns(Math.abs(v));
     }
 
     private static double allocPerOp(Row r) {

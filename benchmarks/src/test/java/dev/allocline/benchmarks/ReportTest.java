@@ -144,4 +144,35 @@ class ReportTest {
         assertTrue(md.contains("Load average (1/5/15 min) before the run: 1.93 1.20 0.80"), md);
         assertTrue(md.contains("not publishable"), md);
     }
+
+    private static ObjectNode withBytes(ObjectNode row, double bytes, double error) {
+        ObjectNode m = row.putObject("secondaryMetrics").putObject("gc.alloc.rate.norm");
+        m.put("score", bytes);
+        m.put("scoreError", error);
+        return row;
+    }
+
+    @Test
+    void theIssuesTargetsAreJudgedOnDifferencesOfVariantsWithTheirErrors(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        reads(a, 1, "500", 25, 1);
+        a.add(withBytes(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "baseline", 10_000), 21_000, 5));
+        a.add(withBytes(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "jersey_events_only", 10_200), 21_600, 5));
+        // accounting: +200 B within +-10 (PASS under 256); +100 ns = 1% of the baseline (PASS under 5%)
+        a.add(withBytes(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "accounting_only", 10_300), 21_800, 5));
+        // line: +500 B, but within +-20 B: 480-520 straddles 512 (INCONCLUSIVE)
+        a.add(withBytes(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "log4j_noop", 10_500), 22_300, 15));
+        // peers: micrometer clearly dearer in time and bytes; LoggingFeature cheaper in bytes, same time within the errors
+        a.add(withBytes(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "peer_jersey_micrometer", 11_000), 25_000, 5));
+        a.add(withBytes(row("FilterOverheadBenchmark", "helloWorld", 1, "variant", "peer_logging_feature", 10_501), 22_000, 5));
+        String md = report(dir, a);
+        assertTrue(md.contains("accounting (`accounting_only` − `jersey_events_only`) ≤ 256 B per request: PASS — 200 B"), md);
+        assertTrue(md.contains("accounting ≤ 5.0% of the request's time: PASS"), md);
+        assertTrue(md.contains("Log4j2 line (`log4j_noop` − `accounting_only`) ≤ 512 B per request: INCONCLUSIVE — 500 B"), md);
+        assertTrue(md.contains("cheaper than `peer_jersey_micrometer`: time PASS"), md);
+        assertTrue(md.contains("cheaper than `peer_jersey_micrometer`: time PASS (−500.0 ns, −502.0 ns to −498.0 ns within the errors); bytes PASS"), md);
+        assertTrue(md.contains("cheaper than `peer_logging_feature`: time INCONCLUSIVE"), md);
+        assertTrue(md.contains("bytes FAIL (+300 B"), md);
+    }
 }

@@ -335,6 +335,9 @@ public class RequestAccounting {
 
     /** Records the current OpenTelemetry span's ids, once, if a valid span is current on this thread. */
     public final void captureTrace() {
+        if (!TraceContext.available()) {
+            return; // no OpenTelemetry API: no span can be current, and no lock is taken for nothing
+        }
         synchronized (this) {
             if (traced || finished) {
                 return;

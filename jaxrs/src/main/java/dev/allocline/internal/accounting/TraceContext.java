@@ -11,6 +11,11 @@ final class TraceContext {
     private TraceContext() {
     }
 
+    /** Whether the OpenTelemetry API is on the class path at all. */
+    static boolean available() {
+        return PRESENT;
+    }
+
     /** {trace id, span id} of the valid span current on the calling thread, or null. */
     static String[] current() {
         if (!PRESENT) {
