@@ -18,6 +18,11 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
+# wait (at most 5 minutes) for the build and whatever ran before to stop counting as load
+for _ in $(seq 1 30); do
+  awk '{exit !($1 > 0.5)}' /proc/loadavg || break
+  echo "waiting for the machine to settle: load average $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 10
+done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in "${!variants[@]}"; do
   "$JAVA" -Xms512m -Xmx512m -Djava.io.tmpdir="$tmp" -cp benchmarks/target/benchmarks.jar \

@@ -76,7 +76,7 @@ public final class Suite {
         Path out = Path.of(args.length > 1 ? args[1] : (mode == QUICK ? "results/quick" : "results"));
         Files.createDirectories(out);
         int jdk = Runtime.version().feature();
-        String loadBefore = loadAverage();
+        String loadBefore = awaitIdle();
         double before = oneMinuteLoad(loadBefore);
         if (mode == FULL && before > LOADED) {
             System.err.println("the machine is busy (load average " + loadBefore + "): a published run needs it idle; "
@@ -129,6 +129,22 @@ public final class Suite {
 
     /** A one-minute load average above this, before a run, marks the run as not publishable (2 cores). */
     static final double LOADED = 0.5;
+
+    /**
+     * Waits, up to five minutes, for the one-minute load average to fall under {@link #LOADED}: the build
+     * that precedes a run (and whatever ran just before) must not count as load. Returns the load
+     * average when the wait ended; a machine still busy then is reported, not waited for forever.
+     */
+    static String awaitIdle() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        String load = loadAverage();
+        while (!(oneMinuteLoad(load) <= LOADED) && System.nanoTime() < deadline) {
+            System.out.println("waiting for the machine to settle: load average " + load);
+            Thread.sleep(10_000);
+            load = loadAverage();
+        }
+        return load;
+    }
 
     static String loadAverage() {
         String l = readFirstLine(Path.of("/proc/loadavg"));

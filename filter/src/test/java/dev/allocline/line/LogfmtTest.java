@@ -182,4 +182,14 @@ class LogfmtTest {
         assertEquals("12.345ms", CanonicalLineFormat.goDuration(Duration.ofNanos(12_345_999)));
         assertEquals("2.050s", CanonicalLineFormat.goDuration(Duration.ofMillis(2050)));
     }
+
+    @Test
+    void exactlyTheDocumentedCharactersStayBare() {
+        String bare = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-.:{}%+,~@*!();$&[]'";
+        for (char c = 0; c < Character.MAX_VALUE; c++) {
+            String v = dev.allocline.internal.line.Logfmt.value("a" + c);
+            boolean quoted = v.startsWith("\"");
+            assertEquals(bare.indexOf(c) < 0, quoted, "char " + (int) c + " rendered as " + v);
+        }
+    }
 }

@@ -62,15 +62,28 @@ public final class Logfmt {
         return sb.toString();
     }
 
+    /** The ASCII characters a bare value may hold: none can end a value, start a pair or break a line. */
+    private static final boolean[] BARE = new boolean[128];
+
+    static {
+        for (char c = 'a'; c <= 'z'; c++) {
+            BARE[c] = true;
+        }
+        for (char c = 'A'; c <= 'Z'; c++) {
+            BARE[c] = true;
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            BARE[c] = true;
+        }
+        for (char c : "/_-.:{}%+,~@*!();$&[]'".toCharArray()) {
+            BARE[c] = true;
+        }
+    }
+
     private static boolean isBare(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '/' || c == '_' || c == '-' || c == '.' || c == ':' || c == '{' || c == '}'
-                    || c == '%' || c == '+' || c == ',' || c == '~' || c == '@' || c == '*' || c == '!'
-                    || c == '(' || c == ')' || c == ';' || c == '$' || c == '&' || c == '[' || c == ']'
-                    || c == '\'';
-            if (!ok) {
+            if (c >= 128 || !BARE[c]) {
                 return false;
             }
         }
