@@ -570,8 +570,8 @@ public final class Report {
         if (a == null || b == null) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
-        JsonNode ma = a.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
-        JsonNode mb = b.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        JsonNode ma = allocMetric(a);
+        JsonNode mb = allocMetric(b);
         if (ma.isMissingNode() || mb.isMissingNode()) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
@@ -593,11 +593,16 @@ public final class Report {
         return (v >= 0 ? "+" : "−") + ns(Math.abs(v));
     }
 
+    /** The GC profiler's bytes per operation of a row (a missing node when it was not measured). */
+    private static JsonNode allocMetric(Row r) {
+        return r.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
+    }
+
     private static double allocPerOp(Row r) {
         if (r == null) {
             return Double.NaN;
         }
-        JsonNode m = r.raw.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        JsonNode m = allocMetric(r);
         return m.isMissingNode() ? Double.NaN : m.path("score").asDouble();
     }
 

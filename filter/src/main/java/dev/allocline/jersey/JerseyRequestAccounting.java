@@ -30,8 +30,8 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
 
     @Override
     public void onEvent(RequestEvent event) {
-        // Most of a request's ~10 events only confirm the thread: kept small so that Jersey's event loop
-        // can inline it; everything else is in handle().
+        // Most of a request's ~10 events only confirm the thread: that path is kept small (a candidate for
+        // inlining into Jersey's event loop; not verified to be inlined); everything else is in handle().
         RequestEvent.Type type = event.getType();
         if (type == RequestEvent.Type.MATCHING_START || type == RequestEvent.Type.REQUEST_MATCHED
                 || type == RequestEvent.Type.RESP_FILTERS_FINISHED) {

@@ -320,7 +320,9 @@ public class RequestAccounting {
         long[] ids = new long[threads];
         if (threads > 0) {
             ids[0] = firstThreadId;
-            System.arraycopy(moreThreadIds == null ? ids : moreThreadIds, 0, ids, 1, threads - 1);
+        }
+        if (moreThreadIds != null) {
+            System.arraycopy(moreThreadIds, 0, ids, 1, threads - 1);
         }
         return ids;
     }
