@@ -17,6 +17,7 @@ module dev.allocline {
     requires static io.opentelemetry.context;
     requires static software.amazon.awssdk.services.s3;
     requires static software.amazon.awssdk.core;
+    requires static software.amazon.awssdk.awscore;
     requires static software.amazon.awssdk.http;
 
     exports dev.allocline;

@@ -147,6 +147,40 @@ class S3ProfileStoreTest {
         }
     }
 
+    /**
+     * The server refuses the credentials and closes the connection while the client may still be
+     * sending the body: the SDK then reports "Broken pipe" (or a reset), not the refusal. Whatever the
+     * size and the timing, the failure must name S3's reason. Sizes cover one put below and above the
+     * SDK's 100-continue threshold and a multipart upload; each three times, since the race differs
+     * run to run.
+     */
+    @Test
+    void refusedCredentialsAreNamedWhateverTheFilesSize(@TempDir Path dir) throws IOException {
+        int[] sizes = {64 << 10, 1 << 20, 16 << 20, 20 << 20};
+        try (S3Client wrongSecret = s3.ordinaryClient(S3Server.ACCESS_KEY, "not-the-secret");
+             S3Client unknownKey = s3.ordinaryClient("nobody", S3Server.SECRET_KEY)) {
+            for (int size : sizes) {
+                Path f = randomFile(dir, size);
+                for (int round = 0; round < 3; round++) {
+                    String key = "prod/profiles/refused-" + size + "-" + round + ".jfr";
+                    assertRefusedWith(wrongSecret, f, key, "SignatureDoesNotMatch");
+                    assertRefusedWith(unknownKey, f, key, "InvalidAccessKeyId");
+                }
+            }
+        }
+        assertTrue(client.listMultipartUploads(b -> b.bucket("profiles")).uploads().stream()
+                .noneMatch(u -> u.key().contains("refused")), "a refused upload left a multipart upload behind");
+    }
+
+    private static void assertRefusedWith(S3Client wrong, Path f, String key, String code) {
+        ProfileStore store = S3ProfileStore.builder().client(wrong).bucket("profiles")
+                .multipartThresholdBytes(18L << 20).partSizeBytes(5L << 20).build();
+        IOException e = assertThrows(IOException.class, () -> store.store(key, f));
+        System.out.println("s3 refusal: " + e.getMessage());
+        assertTrue(e.getMessage().contains(code), () -> "for " + key + ": " + e.getMessage());
+        assertTrue(e.getMessage().contains("s3://profiles/" + key), e::getMessage);
+    }
+
     @Test
     void badSettingsNameTheSetting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

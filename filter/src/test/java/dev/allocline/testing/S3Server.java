@@ -79,6 +79,19 @@ public final class S3Server implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * A client built the way a service builds one: the SDK's defaults (its HTTP client, retries on,
+     * {@code Expect: 100-continue} above the SDK's threshold), only the endpoint and the credentials set.
+     */
+    public S3Client ordinaryClient(String accessKey, String secret) {
+        return S3Client.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secret)))
+                .build();
+    }
+
     /** Creates {@code bucket}. */
     public void createBucket(String bucket) {
         try (S3Client c = client()) {

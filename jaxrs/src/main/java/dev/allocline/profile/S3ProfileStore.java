@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -82,16 +84,78 @@ public final class S3ProfileStore implements ProfileStore {
                 client.putObject(put(key, size), RequestBody.fromFile(file));
             }
         } catch (CompletionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IOException("S3 upload of s3://" + bucket + "/" + key + " failed: " + cause.getMessage(), cause);
+            throw failure(key, e.getCause() == null ? e : e.getCause());
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
             // SdkException and anything a client's interceptor or content provider throws: the caller
             // handles one checked failure, and a multipart upload has been aborted by then.
-            throw new IOException("S3 upload of s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+            throw failure(key, e);
         }
         return "s3://" + bucket + "/" + key;
+    }
+
+    /**
+     * The failure of one upload, naming S3's reason when S3 gave one. A server that refuses the
+     * credentials may answer and close the connection while the client is still sending the body; the
+     * client then reports only "Broken pipe" or a reset and never reads the refusal (seen with a wrong
+     * secret for 1–80 MiB files, retries on). So when no answer was read, S3 is asked once more with a
+     * request that has no body and needs the same permission as the upload ({@code s3:PutObject}): a
+     * multipart upload is created under the same key and aborted at once. It stores nothing.
+     */
+    private IOException failure(String key, Throwable e) {
+        String what = "S3 upload of s3://" + bucket + "/" + key + " failed: ";
+        AwsServiceException refusal = serviceRefusal(e);
+        if (refusal != null) {
+            return new IOException(what + "refused by S3: " + describe(refusal), e);
+        }
+        return new IOException(what + e.getMessage() + "; " + checkAfterFailure(key), e);
+    }
+
+    /** S3's own answer in {@code e}'s causes, or null when the client never read one. */
+    private static AwsServiceException serviceRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AwsServiceException) {
+                return (AwsServiceException) t;
+            }
+        }
+        return null;
+    }
+
+    /** "SignatureDoesNotMatch (HTTP 403): ..." from what S3 answered. */
+    private static String describe(AwsServiceException refusal) {
+        AwsErrorDetails details = refusal.awsErrorDetails();
+        String code = details == null || details.errorCode() == null ? "no error code" : details.errorCode();
+        String message = details == null || details.errorMessage() == null ? refusal.getMessage() : details.errorMessage();
+        return code + " (HTTP " + refusal.statusCode() + "): " + message;
+    }
+
+    private String checkAfterFailure(String key) {
+        CreateMultipartUploadRequest create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key).build();
+        String uploadId;
+        try {
+            uploadId = client != null ? client.createMultipartUpload(create).uploadId()
+                    : asyncClient.createMultipartUpload(create).join().uploadId();
+        } catch (RuntimeException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            AwsServiceException refusal = serviceRefusal(cause);
+            return refusal != null ? "asked again without a body, S3 refused: " + describe(refusal)
+                    : "asking S3 again without a body failed too: " + cause.getMessage();
+        }
+        AbortMultipartUploadRequest abort = AbortMultipartUploadRequest.builder().bucket(bucket).key(key)
+                .uploadId(uploadId).build();
+        String aborted = "";
+        try {
+            if (client != null) {
+                client.abortMultipartUpload(abort);
+            } else {
+                asyncClient.abortMultipartUpload(abort).join();
+            }
+        } catch (RuntimeException e) {
+            aborted = " (the check's empty multipart upload " + uploadId + " could not be aborted: " + e.getMessage() + ")";
+        }
+        return "asked again without a body, S3 accepted these credentials for this key, so the connection failed, "
+                + "not the permissions" + aborted;
     }
 
     private PutObjectRequest put(String key, long size) {
