@@ -18,9 +18,12 @@ import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
+import jakarta.ws.rs.container.Suspended;
 import java.io.IOException;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.net.URI;
+import java.util.concurrent.CompletionStage;
 
 /**
  * allocline on any Jakarta REST runtime (RESTEasy, Apache CXF, Open Liberty, Jersey), with nothing but
@@ -124,6 +127,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         @Override
         public void filter(ContainerRequestContext ctx) {
             try {
+                endStaleRequests();
                 runtime.ensureStarted();
                 String inbound = requestIdHeader == null ? null : ctx.getHeaderString(requestIdHeader);
                 URI uri = ctx.getUriInfo().getRequestUri();
@@ -135,6 +139,23 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
                 runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
                         + "this request gets no line: " + e, e);
             }
+        }
+    }
+
+    /**
+     * A request of this filter still open on the thread that now starts another one was left without
+     * its end hooks running (the runtime answered it outside the filter chain, e.g. an exception it does
+     * not map, or a response whose writer never ran): it gets its line now, with {@code status=0} unless
+     * a response filter saw one, and {@code alloc_bytes=-1 alloc_unavailable=end_not_seen}: what the
+     * thread did since is not the request's. Only requests of the portable filter are ended here; the
+     * first check is one thread-local read on the common path.
+     */
+    static void endStaleRequests() {
+        RequestAccounting stale;
+        while ((stale = RequestAccounting.current()) instanceof FilteredRequest) {
+            FilteredRequest r = (FilteredRequest) stale;
+            r.endNotSeen();
+            r.finish(false);
         }
     }
 
@@ -152,7 +173,30 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
         @Override
         public void configure(ResourceInfo info, FeatureContext context) {
-            context.register(new MethodStart(runtime, template(info.getResourceClass(), info.getResourceMethod())));
+            Method m = info.getResourceMethod();
+            context.register(new MethodStart(runtime, template(info.getResourceClass(), m), suspends(m)));
+        }
+
+        /**
+         * Whether the method may return before its request is answered: an {@code @Suspended}
+         * parameter or a {@code CompletionStage} result. No standard hook runs when such a method
+         * returns, so the request thread cannot be followed past its start.
+         */
+        static boolean suspends(Method method) {
+            if (method == null) {
+                return false;
+            }
+            if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+                return true;
+            }
+            for (Annotation[] annotations : method.getParameterAnnotations()) {
+                for (Annotation a : annotations) {
+                    if (a.annotationType() == Suspended.class) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         static String template(Class<?> type, Method method) {
@@ -173,12 +217,14 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     static final class MethodStart implements ContainerRequestFilter {
         private final AllocLineRuntime runtime;
         private final String template;
+        private final boolean suspends;
         /** {base path, route}: the base path is the same for every request of a deployment, so the route is joined once. */
         private volatile String[] route = {null, null};
 
-        MethodStart(AllocLineRuntime runtime, String template) {
+        MethodStart(AllocLineRuntime runtime, String template, boolean suspends) {
             this.runtime = runtime;
             this.template = template;
+            this.suspends = suspends;
         }
 
         private String routeFor(String base) {
@@ -199,8 +245,16 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
             try {
                 String base = ctx.getUriInfo().getBaseUri() == null ? null : ctx.getUriInfo().getBaseUri().getRawPath();
                 r.route = routeFor(base);
-                r.enter(true);
                 r.captureTrace();
+                if (suspends) {
+                    // The method may return before the request is answered, and nothing standard says when
+                    // it does: the thread leaves the request now (its bytes so far counted, its logging
+                    // context put back), so it carries nothing of it back to the container's pool. The
+                    // request is followed again on the thread that resumes it (response filters, write).
+                    r.leave();
+                } else {
+                    r.enter(true);
+                }
             } catch (RuntimeException | LinkageError e) {
                 runtime.failures().warn("matched", "allocline: could not record the route of request "
                         + r.requestId() + "; its line may be partial: " + e, e);

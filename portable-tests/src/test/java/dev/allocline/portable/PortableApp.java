@@ -153,7 +153,18 @@ public final class PortableApp extends Application {
 
         @GET
         @Path("wrapped/{bytes}")
-        public void wrapped(@PathParam("bytes") long bytes, @Suspended AsyncResponse response) {
+        public String wrapped(@PathParam("bytes") long bytes) throws Exception {
+            return AllocLine.wrap(POOL).submit(() -> {
+                allocate(bytes);
+                AllocLine.put("where", "wrapped");
+                return "wrapped";
+            }).get();
+        }
+
+        /** Wraps from the body of a suspended method: the portable filter has left the request there. */
+        @GET
+        @Path("wrapped-suspended/{bytes}")
+        public void wrappedSuspended(@PathParam("bytes") long bytes, @Suspended AsyncResponse response) {
             AllocLine.wrap(POOL).execute(() -> {
                 allocate(bytes);
                 AllocLine.put("where", "wrapped");

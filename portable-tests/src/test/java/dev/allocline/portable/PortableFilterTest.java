@@ -156,6 +156,21 @@ class PortableFilterTest {
         assertEquals("wrapped", l.fields().get("where"));
     }
 
+    /**
+     * A suspended method may return before its request is answered and nothing standard says when, so
+     * the request thread leaves the request when the method starts: its body is not followed, and a
+     * task wrapped there belongs to no request. What the line then says is the request's work up to
+     * the method and from its resumption on (the resuming thread's response filters and write): less
+     * than the task allocated, never another request's bytes.
+     */
+    @Test
+    void aTaskWrappedInASuspendedMethodsBodyIsNotCounted() throws Exception {
+        long n = 8L << 20;
+        CanonicalLine l = line("/p/wrapped-suspended/" + n, 200);
+        assertTrue(l.allocatedBytes() >= 0 && l.allocatedBytes() < SLACK, l::toString);
+        assertEquals(null, l.fields().get("where"), "the body saw no request: " + l);
+    }
+
     @Test
     void aClientThatDisconnectsMidResponseHasOneLine() throws Exception {
         String id = "p-gone-" + IDS.incrementAndGet();

@@ -439,6 +439,21 @@ public class RequestAccounting {
         }
     }
 
+    /**
+     * Marks the request as one whose end its entry point did not see (its processing on this thread
+     * ended without the end hooks running): its line will say {@code alloc_bytes=-1} with
+     * {@code alloc_unavailable=end_not_seen}, since what the thread did after that point is not the
+     * request's and cannot be told apart from what came before it. Call {@code finish} next.
+     */
+    public final synchronized void endNotSeen() {
+        if (!finished) {
+            unavailableReason = END_NOT_SEEN;
+        }
+    }
+
+    /** The {@code alloc_unavailable} reason of a request whose end was not seen. */
+    public static final String END_NOT_SEEN = "end_not_seen";
+
     /** Whether the line has been written. */
     public final synchronized boolean isFinished() {
         return finished;
