@@ -1,6 +1,7 @@
 package dev.allocline.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,8 +41,30 @@ class LogbackServiceTest {
 
     @Test
     void theDefaultRegistrationWritesJsonFieldsThroughLogback() throws Exception {
+        // Everything written to stderr from here on: a Logback user must not see a Log4j ERROR at start-up
+        // because allocline looked for Log4j2 (log4j-api prints one when it is asked and has no provider).
+        java.io.PrintStream realErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() { // both: the build log keeps it
+            @Override
+            public void write(int b) {
+                realErr.write(b);
+                err.write(b);
+            }
+        }, true));
+        try {
+            serveOneRequest();
+        } finally {
+            System.setErr(realErr);
+        }
+        String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(printed.contains("Log4j") || printed.contains("log4j") || printed.contains("allocline"),
+                "nothing about allocline's choice of logging API on stderr:\n" + printed);
         assertTrue(org.apache.logging.log4j.LogManager.getFactory().getClass().getName().contains("Simple"),
                 "this execution has log4j-api without a provider");
+    }
+
+    private void serveOneRequest() throws Exception {
         try (LogbackJson canonical = new LogbackJson("dev.allocline.canonical");
              LogbackJson app = new LogbackJson("app");
              LoopbackServer server = LoopbackServer.start(new ResourceConfig(Api.class)

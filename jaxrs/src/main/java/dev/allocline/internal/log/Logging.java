@@ -87,11 +87,36 @@ public final class Logging {
         if (!present("org.apache.logging.log4j.LogManager")) {
             return null;
         }
+        if (!log4jProviderDeclared()) {
+            // Asking LogManager here would print "Log4j API could not find a logging provider" as an
+            // ERROR on every Logback service's start-up; a provider is found the same way LogManager
+            // finds it, by its service file, so look for that without initialising Log4j.
+            return "no provider declared";
+        }
         try {
             return org.apache.logging.log4j.LogManager.getFactory().getClass().getName();
         } catch (RuntimeException | LinkageError e) {
             return null;
         }
+    }
+
+    /**
+     * Whether a Log4j API provider is declared: a service file for {@code org.apache.logging.log4j.spi.Provider}
+     * (2.x), the legacy {@code META-INF/log4j-provider.properties}, or a system property naming one.
+     */
+    private static boolean log4jProviderDeclared() {
+        if (System.getProperty("log4j.provider") != null || System.getProperty("log4j2.provider") != null
+                || System.getProperty("log4j2.loggerContextFactory") != null) {
+            return true;
+        }
+        for (ClassLoader loader : new ClassLoader[] {Logging.class.getClassLoader(),
+                Thread.currentThread().getContextClassLoader()}) {
+            if (loader != null && (loader.getResource("META-INF/services/org.apache.logging.log4j.spi.Provider") != null
+                    || loader.getResource("META-INF/log4j-provider.properties") != null)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean slf4jReachesAnAppender() {
