@@ -15,6 +15,8 @@ import java.util.Map;
  */
 public final class Logging {
 
+    private static final String NO_PROVIDER = "no provider declared";
+
     private static volatile Detected detected;
 
     private record Detected(LogBackend backend, String why) {
@@ -71,7 +73,7 @@ public final class Logging {
 
     private static Detected probe() {
         String log4j = log4jFactory();
-        if (log4j != null && !log4j.equals("org.apache.logging.slf4j.SLF4JLoggerContextFactory")
+        if (log4j != null && !log4j.equals(NO_PROVIDER) && !log4j.equals("org.apache.logging.slf4j.SLF4JLoggerContextFactory")
                 && !log4j.equals("org.apache.logging.log4j.simple.SimpleLoggerContextFactory")) {
             return new Detected(new Log4j2Backend(), "log4j2 provider " + log4j);
         }
@@ -91,7 +93,7 @@ public final class Logging {
             // Asking LogManager here would print "Log4j API could not find a logging provider" as an
             // ERROR on every Logback service's start-up; a provider is found the same way LogManager
             // finds it, by its service file, so look for that without initialising Log4j.
-            return "no provider declared";
+            return NO_PROVIDER;
         }
         try {
             return org.apache.logging.log4j.LogManager.getFactory().getClass().getName();
