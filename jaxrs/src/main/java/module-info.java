@@ -24,6 +24,6 @@ module dev.allocline {
     exports dev.allocline.jaxrs;
     exports dev.allocline.line;
     exports dev.allocline.profile;
-    // The Jersey adapter drives the same accounting; nothing else may.
-    exports dev.allocline.internal.accounting to dev.allocline.jersey;
+    // The runtime adapters drive the same accounting; nothing else may.
+    exports dev.allocline.internal.accounting to dev.allocline.jersey, dev.allocline.cxf;
 }

@@ -5,6 +5,7 @@ import dev.allocline.AllocLineBuilder;
 import dev.allocline.AllocLineSettings;
 import dev.allocline.internal.accounting.RequestAccounting;
 import dev.allocline.internal.accounting.AllocLineRuntime;
+import dev.allocline.internal.accounting.UnansweredRequest;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -91,7 +92,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     }
 
     /** One request as the filters see it: what the line needs beyond the accounting. */
-    static final class FilteredRequest extends RequestAccounting {
+    static final class FilteredRequest extends RequestAccounting implements UnansweredRequest {
         final String method;
         final String path;
         volatile String route = "";
@@ -105,6 +106,12 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
         void finish(boolean written) {
             finish(method, path, route, status, written);
+        }
+
+        @Override
+        public void endOutsideFilters(int status, boolean written) {
+            this.status = status;
+            finish(written);
         }
     }
 
