@@ -17,6 +17,7 @@ import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
+import jakarta.ws.rs.ext.RuntimeDelegate;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
 import jakarta.ws.rs.container.Suspended;
@@ -72,10 +73,39 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
     @Override
     public boolean configure(FeatureContext context) {
+        String unsupported = unsupportedRuntime(context);
+        if (unsupported != null) {
+            runtime.failures().warn("unsupported-runtime", "allocline: AllocLineFilter is NOT enabled: it runs on "
+                    + unsupported + ", where its standard filters cannot follow the request's threads (blocking "
+                    + "methods run on worker threads the filters never see, suspended requests share the event "
+                    + "loop) and would write wrong alloc_bytes. No line is written for this application. Quarkus "
+                    + "REST needs an integration of its own (not available yet); RESTEasy classic "
+                    + "(quarkus-resteasy) works with this filter.", null);
+            return false;
+        }
         context.register(new Start(runtime, settings.requestIdHeader()));
         context.register(new Matched(runtime));
         context.register(new End(runtime, settings.requestIdHeader()));
         return true;
+    }
+
+    /**
+     * The name of a runtime where the standard filters are known to give wrong numbers, or null. Quarkus
+     * REST (RESTEasy Reactive) is recognised by its {@code RuntimeDelegate} or its feature context, both
+     * in {@code org.jboss.resteasy.reactive}: the classic RESTEasy ({@code org.jboss.resteasy.core}) is fine.
+     */
+    static String unsupportedRuntime(FeatureContext context) {
+        String delegate;
+        try {
+            delegate = RuntimeDelegate.getInstance().getClass().getName();
+        } catch (RuntimeException | LinkageError e) {
+            delegate = "";
+        }
+        if (delegate.startsWith("org.jboss.resteasy.reactive.")
+                || context.getClass().getName().startsWith("org.jboss.resteasy.reactive.")) {
+            return "Quarkus REST (RESTEasy Reactive, " + delegate + ")";
+        }
+        return null;
     }
 
     /** Stops the background parts; lines of requests still in flight are still written. Idempotent. */
