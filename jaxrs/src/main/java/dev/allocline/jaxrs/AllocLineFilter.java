@@ -216,14 +216,17 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
         /**
          * Whether the method may return before its request is answered: an {@code @Suspended}
-         * parameter or a {@code CompletionStage} result. No standard hook runs when such a method
-         * returns, so the request thread cannot be followed past its start.
+         * parameter, or a declared result that can hold a {@code CompletionStage} (a {@code
+         * CompletionStage} type, or {@code Object}, which the runtime inspects when the method returns).
+         * No standard hook runs when such a method returns, so the request thread cannot be followed
+         * past its start.
          */
         static boolean suspends(Method method) {
             if (method == null) {
                 return false;
             }
-            if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+            Class<?> result = method.getReturnType();
+            if (CompletionStage.class.isAssignableFrom(result) || result == Object.class) {
                 return true;
             }
             for (Annotation[] annotations : method.getParameterAnnotations()) {

@@ -78,6 +78,13 @@ class OneWorkerTest {
             return f;
         }
 
+        /** Declared {@code Object}: the runtime finds the stage only when the method has returned. */
+        @GET
+        @Path("object-stage/{id}")
+        public Object objectStage(@PathParam("id") String id) {
+            return stage(id);
+        }
+
         @GET
         @Path("plain")
         public String plain() {
@@ -186,8 +193,17 @@ class OneWorkerTest {
 
     @Test
     void aCompletionStageRequestIsNotChargedItsWorkersLaterWork() throws Exception {
+        aPendingStageIsNotChargedItsWorkersLaterWork("/w/stage/");
+    }
+
+    @Test
+    void aStageReturnedAsObjectIsNotChargedItsWorkersLaterWork() throws Exception {
+        aPendingStageIsNotChargedItsWorkersLaterWork("/w/object-stage/");
+    }
+
+    private void aPendingStageIsNotChargedItsWorkersLaterWork(String path) throws Exception {
         String a = "stage-" + IDS.incrementAndGet();
-        CompletableFuture<HttpResponse<String>> response = send("/w/stage/" + a, a);
+        CompletableFuture<HttpResponse<String>> response = send(path + a, a);
         await(STAGES, a);
         allocateOnTheWorker(10L << 20);
         get("/w/plain");
