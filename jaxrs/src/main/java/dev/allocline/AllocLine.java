@@ -1,6 +1,7 @@
 package dev.allocline;
 
-import dev.allocline.internal.accounting.RequestAccounting;
+import dev.allocline.internal.accounting.Request;
+import dev.allocline.internal.accounting.ThreadWork;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -50,10 +51,10 @@ public final class AllocLine {
     public static final String REQUEST_PROPERTY = "dev.allocline.request";
 
     /** Most fields an application can add to one line; puts past it return false and are counted in {@code fields_dropped}. */
-    public static final int MAX_FIELDS = RequestAccounting.MAX_FIELDS;
+    public static final int MAX_FIELDS = Request.MAX_FIELDS;
 
     /** Longest value kept, in characters; a longer one is cut and ends with {@code ...[truncated]}. */
-    public static final int MAX_VALUE_CHARS = RequestAccounting.MAX_VALUE_CHARS;
+    public static final int MAX_VALUE_CHARS = Request.MAX_VALUE_CHARS;
 
     private AllocLine() {
     }
@@ -70,7 +71,7 @@ public final class AllocLine {
      */
     public static boolean put(String key, Object value) {
         try {
-            RequestAccounting r = RequestAccounting.current();
+            Request r = ThreadWork.current();
             return r != null && r.put(key, value);
         } catch (RuntimeException | LinkageError e) {
             return false;
@@ -79,7 +80,7 @@ public final class AllocLine {
 
     /** The current request's id (the one on its line and in the logging context), empty outside a request. */
     public static Optional<String> requestId() {
-        RequestAccounting r = RequestAccounting.current();
+        Request r = ThreadWork.current();
         return r == null ? Optional.empty() : Optional.of(r.requestId());
     }
 
@@ -89,8 +90,8 @@ public final class AllocLine {
      */
     public static OptionalLong allocatedBytes() {
         try {
-            RequestAccounting r = RequestAccounting.current();
-            long b = r == null ? -1L : r.allocatedSoFar();
+            Request r = ThreadWork.current();
+            long b = r == null ? -1L : ThreadWork.allocatedSoFar(r);
             return b < 0 ? OptionalLong.empty() : OptionalLong.of(b);
         } catch (RuntimeException | LinkageError e) {
             return OptionalLong.empty();
@@ -126,16 +127,16 @@ public final class AllocLine {
     /** {@code task}, accounted to the request the calling thread is working on (if any). */
     public static Runnable wrap(Runnable task) {
         Objects.requireNonNull(task, "task");
-        RequestAccounting owner = RequestAccounting.current();
+        Request owner = ThreadWork.current();
         if (owner == null) {
             return task;
         }
         return () -> {
-            Object s = owner.enterForeign();
+            Object s = ThreadWork.enterTask(owner);
             try {
                 task.run();
             } finally {
-                owner.pop(s);
+                ThreadWork.leave(s);
             }
         };
     }
@@ -143,16 +144,16 @@ public final class AllocLine {
     /** {@code task}, accounted to the request the calling thread is working on (if any). */
     public static <T> Callable<T> wrap(Callable<T> task) {
         Objects.requireNonNull(task, "task");
-        RequestAccounting owner = RequestAccounting.current();
+        Request owner = ThreadWork.current();
         if (owner == null) {
             return task;
         }
         return () -> {
-            Object s = owner.enterForeign();
+            Object s = ThreadWork.enterTask(owner);
             try {
                 return task.call();
             } finally {
-                owner.pop(s);
+                ThreadWork.leave(s);
             }
         };
     }

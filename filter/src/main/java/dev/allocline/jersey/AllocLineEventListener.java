@@ -1,6 +1,7 @@
 package dev.allocline.jersey;
 
 import dev.allocline.internal.accounting.AllocLineRuntime;
+import dev.allocline.internal.accounting.Request;
 import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.monitoring.ApplicationEvent;
 import org.glassfish.jersey.server.monitoring.ApplicationEventListener;
@@ -52,12 +53,13 @@ final class AllocLineEventListener implements ApplicationEventListener {
             ContainerRequest request = requestEvent.getContainerRequest();
             String header = runtime.settings().requestIdHeader();
             String inbound = header == null || request == null ? null : request.getHeaderString(header);
-            JerseyRequestAccounting accounting = new JerseyRequestAccounting(runtime, runtime.requestId(inbound), routes);
+            Request accounting = new Request(runtime, runtime.requestId(inbound), false);
+            JerseyRequest listener = new JerseyRequest(runtime, accounting, routes);
             if (request != null) {
-                request.setProperty(AllocLine.REQUEST_PROPERTY, accounting);
+                request.setProperty(AllocLine.REQUEST_PROPERTY, listener);
             }
             accounting.begin();
-            return accounting;
+            return listener;
         } catch (RuntimeException | LinkageError e) {
             runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
                     + "this request gets no line: " + e, e);

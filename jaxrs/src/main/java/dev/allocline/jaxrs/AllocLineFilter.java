@@ -3,9 +3,9 @@ package dev.allocline.jaxrs;
 import dev.allocline.AllocLine;
 import dev.allocline.AllocLineBuilder;
 import dev.allocline.AllocLineSettings;
-import dev.allocline.internal.accounting.RequestAccounting;
 import dev.allocline.internal.accounting.AllocLineRuntime;
-import dev.allocline.internal.accounting.UnansweredRequest;
+import dev.allocline.internal.accounting.Request;
+import dev.allocline.internal.accounting.ThreadWork;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -121,32 +121,8 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         }
     }
 
-    /** One request as the filters see it: what the line needs beyond the accounting. */
-    static final class FilteredRequest extends RequestAccounting implements UnansweredRequest {
-        final String method;
-        final String path;
-        volatile String route = "";
-        volatile int status;
-
-        FilteredRequest(AllocLineRuntime runtime, String requestId, String method, String path) {
-            super(runtime, requestId);
-            this.method = method;
-            this.path = path;
-        }
-
-        void finish(boolean written) {
-            finish(method, path, route, status, written);
-        }
-
-        @Override
-        public void endOutsideFilters(int status, boolean written) {
-            this.status = status;
-            finish(written);
-        }
-    }
-
-    private static FilteredRequest of(Object property) {
-        return property instanceof FilteredRequest ? (FilteredRequest) property : null;
+    private static Request of(Object property) {
+        return property instanceof Request ? (Request) property : null;
     }
 
     /** Before matching and before every other filter: the baseline, on the request thread. */
@@ -164,35 +140,18 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         @Override
         public void filter(ContainerRequestContext ctx) {
             try {
-                endStaleRequests();
+                Request.endStaleOnThisThread();
                 runtime.ensureStarted();
                 String inbound = requestIdHeader == null ? null : ctx.getHeaderString(requestIdHeader);
                 URI uri = ctx.getUriInfo().getRequestUri();
-                FilteredRequest r = new FilteredRequest(runtime, runtime.requestId(inbound), ctx.getMethod(),
-                        uri == null || uri.getRawPath() == null ? "" : uri.getRawPath());
+                Request r = new Request(runtime, runtime.requestId(inbound), true);
+                r.describe(ctx.getMethod(), uri == null ? null : uri.getRawPath());
                 ctx.setProperty(AllocLine.REQUEST_PROPERTY, r);
                 r.begin();
             } catch (RuntimeException | LinkageError e) {
                 runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
                         + "this request gets no line: " + e, e);
             }
-        }
-    }
-
-    /**
-     * A request of this filter still open on the thread that now starts another one was left without
-     * its end hooks running (the runtime answered it outside the filter chain, e.g. an exception it does
-     * not map, or a response whose writer never ran): it gets its line now, with {@code status=0} unless
-     * a response filter saw one, and {@code alloc_bytes=-1 alloc_unavailable=end_not_seen}: what the
-     * thread did since is not the request's. Only requests of the portable filter are ended here; the
-     * first check is one thread-local read on the common path.
-     */
-    static void endStaleRequests() {
-        RequestAccounting stale;
-        while ((stale = RequestAccounting.current()) instanceof FilteredRequest) {
-            FilteredRequest r = (FilteredRequest) stale;
-            r.endNotSeen();
-            r.finish(false);
         }
     }
 
@@ -278,22 +237,22 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
         @Override
         public void filter(ContainerRequestContext ctx) {
-            FilteredRequest r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
+            Request r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
             if (r == null) {
                 return;
             }
             try {
                 String base = ctx.getUriInfo().getBaseUri() == null ? null : ctx.getUriInfo().getBaseUri().getRawPath();
-                r.route = routeFor(base);
+                r.route(routeFor(base));
                 r.captureTrace();
                 if (suspends) {
                     // The method may return before the request is answered, and nothing standard says when
                     // it does: the thread leaves the request now (its bytes so far counted, its logging
                     // context put back), so it carries nothing of it back to the container's pool. The
                     // request is followed again on the thread that resumes it (response filters, write).
-                    r.leave();
+                    ThreadWork.leave(r);
                 } else {
-                    r.enter(true);
+                    ThreadWork.enter(r, true);
                 }
             } catch (RuntimeException | LinkageError e) {
                 runtime.failures().warn("matched", "allocline: could not record the route of request "
@@ -318,13 +277,13 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
         @Override
         public void filter(ContainerRequestContext req, ContainerResponseContext resp) {
-            FilteredRequest r = of(req.getProperty(AllocLine.REQUEST_PROPERTY));
+            Request r = of(req.getProperty(AllocLine.REQUEST_PROPERTY));
             if (r == null) {
                 return;
             }
             try {
-                r.enter(false); // the response may be filtered on another thread (a resumed AsyncResponse)
-                r.status = resp.getStatus();
+                ThreadWork.enter(r, false); // the response may be filtered on another thread (a resumed AsyncResponse)
+                r.status(resp.getStatus());
                 if (requestIdHeader != null) {
                     resp.getHeaders().putSingle(requestIdHeader, r.requestId());
                 }
@@ -339,14 +298,14 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
 
         @Override
         public void aroundWriteTo(WriterInterceptorContext ctx) throws IOException {
-            FilteredRequest r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
+            Request r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
             if (r == null) {
                 ctx.proceed();
                 return;
             }
             boolean written = false;
             try {
-                r.enter(false);
+                ThreadWork.enter(r, false);
                 ctx.proceed();
                 written = true;
             } finally {

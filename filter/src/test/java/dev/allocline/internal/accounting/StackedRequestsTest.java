@@ -28,27 +28,21 @@ class StackedRequestsTest {
                 Duration.ofSeconds(1), List.of(), null, "request_id", null));
     }
 
-    static final class Request extends RequestAccounting {
-        Request(AllocLineRuntime runtime, String id) {
-            super(runtime, id);
-        }
-    }
-
     @Test
     void theOuterRequestLeavingFirstKeepsTheInnerRequestsIdInTheContext() {
         AllocLineRuntime runtime = runtime();
         ThreadContext.put("request_id", "before");
         try {
-            Request a = new Request(runtime, "a");
+            Request a = new Request(runtime, "a", false);
             a.begin();
-            Request b = new Request(runtime, "b");
+            Request b = new Request(runtime, "b", false);
             b.begin();
             assertEquals("b", ThreadContext.get("request_id"));
-            a.leave(); // A's segment is below B's: B is still working on this thread
+            ThreadWork.leave(a); // A's segment is below B's: B is still working on this thread
             assertEquals("b", ThreadContext.get("request_id"), "B still runs here");
-            b.leave();
+            ThreadWork.leave(b);
             assertEquals("before", ThreadContext.get("request_id"), "the value from before both is back");
-            assertNull(RequestAccounting.current(), "nothing of either request left on the thread");
+            assertNull(ThreadWork.current(), "nothing of either request left on the thread");
         } finally {
             ThreadContext.remove("request_id");
         }

@@ -16,7 +16,7 @@ import java.util.function.Predicate;
 /**
  * What every request of one application shares: the settings, the counters, the sinks, the profile
  * trigger, the failure log. Whatever entry point sees the request (Jersey's events, the standard
- * filter pair) drives a {@link RequestAccounting} against one of these. {@link #emit} is called
+ * filter pair) holds a {@link Request} against one of these. {@link #emit} is called
  * concurrently from request threads; {@link #start()} and {@link #stop()} by the application's
  * lifecycle. Not API.
  */

@@ -8,7 +8,7 @@ package dev.allocline.internal.accounting;
  * requests. Fields are guarded by the owner's monitor, except those marked as its thread's own.
  */
 final class Segment {
-    final RequestAccounting owner;
+    final Request owner;
     final Thread thread;
     /** The thread's previous top; only its thread reads it. */
     final Segment below;
@@ -26,7 +26,7 @@ final class Segment {
     String previousLog4j;
     String previousSlf4j;
 
-    Segment(RequestAccounting owner, Thread thread, Segment below, long start) {
+    Segment(Request owner, Thread thread, Segment below, long start) {
         this.owner = owner;
         this.thread = thread;
         this.below = below;

@@ -1,6 +1,7 @@
 package dev.allocline.jersey;
 
-import dev.allocline.internal.accounting.RequestAccounting;
+import dev.allocline.internal.accounting.Request;
+import dev.allocline.internal.accounting.ThreadWork;
 import dev.allocline.internal.accounting.AllocLineRuntime;
 import java.net.URI;
 import java.util.concurrent.CompletionStage;
@@ -19,12 +20,15 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  * method may complete on another thread ({@code @Suspended AsyncResponse}, {@code @ManagedAsync}, SSE,
  * or a declared {@code CompletionStage}). Jersey calls it from whichever thread works on the request.
  */
-final class JerseyRequestAccounting extends RequestAccounting implements RequestEventListener {
+final class JerseyRequest implements RequestEventListener {
 
+    private final AllocLineRuntime runtime;
+    private final Request request;
     private final RouteTemplates routes;
 
-    JerseyRequestAccounting(AllocLineRuntime runtime, String requestId, RouteTemplates routes) {
-        super(runtime, requestId);
+    JerseyRequest(AllocLineRuntime runtime, Request request, RouteTemplates routes) {
+        this.runtime = runtime;
+        this.request = request;
         this.routes = routes;
     }
 
@@ -36,7 +40,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
         if (type == RequestEvent.Type.MATCHING_START || type == RequestEvent.Type.REQUEST_MATCHED
                 || type == RequestEvent.Type.RESP_FILTERS_FINISHED) {
             try {
-                enter(false);
+                ThreadWork.enter(request, false);
             } catch (RuntimeException | LinkageError | AssertionError e) {
                 failed(event, e);
             }
@@ -46,7 +50,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
     }
 
     private void failed(RequestEvent event, Throwable e) {
-        runtime.failures().warn("accounting", "allocline: accounting failed for request " + requestId()
+        runtime.failures().warn("accounting", "allocline: accounting failed for request " + request.requestId()
                 + " on " + event.getType() + "; its line may be missing or partial: " + e, e);
     }
 
@@ -55,35 +59,35 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
             switch (event.getType()) {
                 case REQUEST_FILTERED:
                     if (isManagedAsync(event)) {
-                        leave();
+                        ThreadWork.leave(request);
                     } else {
-                        enter(false);
+                        ThreadWork.enter(request, false);
                     }
                     break;
                 case RESOURCE_METHOD_START:
-                    enter(true);
+                    ThreadWork.enter(request, true);
                     // The span a container, an agent or a request filter made current is current here.
-                    captureTrace();
+                    request.captureTrace();
                     break;
                 case RESOURCE_METHOD_FINISHED:
                     if (mayCompleteElsewhere(event)) {
-                        leave();
+                        ThreadWork.leave(request);
                     } else {
-                        checkpoint();
+                        ThreadWork.checkpoint(request);
                     }
                     break;
                 case RESP_FILTERS_START:
-                    enter(false);
+                    ThreadWork.enter(request, false);
                     String requestIdHeader = runtime.settings().requestIdHeader();
                     if (requestIdHeader != null && event.getContainerResponse() != null) {
-                        event.getContainerResponse().getHeaders().putSingle(requestIdHeader, requestId());
+                        event.getContainerResponse().getHeaders().putSingle(requestIdHeader, request.requestId());
                     }
                     break;
                 case FINISHED:
                     finish(event);
                     break;
                 default:
-                    enter(false);
+                    ThreadWork.enter(request, false);
             }
         } catch (RuntimeException | LinkageError | AssertionError e) {
             failed(event, e);
@@ -94,11 +98,10 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
         ContainerRequest request = event.getContainerRequest();
         ContainerResponse response = event.getContainerResponse();
         ExtendedUriInfo uriInfo = event.getUriInfo();
-        String method = request == null ? "" : nullToEmpty(request.getMethod());
-        String path = request == null ? "" : rawPath(request.getRequestUri());
-        String route = uriInfo == null ? "" : routes.route(uriInfo);
-        int status = response == null ? 0 : response.getStatus();
-        finish(method, path, route, status, event.isResponseWritten());
+        this.request.describe(request == null ? "" : request.getMethod(), request == null ? "" : rawPath(request.getRequestUri()));
+        this.request.route(uriInfo == null ? "" : routes.route(uriInfo));
+        this.request.status(response == null ? 0 : response.getStatus());
+        this.request.finish(event.isResponseWritten());
     }
 
     private static boolean isManagedAsync(RequestEvent event) {
@@ -127,10 +130,7 @@ final class JerseyRequestAccounting extends RequestAccounting implements Request
             return "";
         }
         String p = uri.getRawPath();
-        return p == null ? nullToEmpty(uri.getRawSchemeSpecificPart()) : p;
+        return p == null ? uri.getRawSchemeSpecificPart() : p;
     }
 
-    private static String nullToEmpty(String s) {
-        return s == null ? "" : s;
-    }
 }

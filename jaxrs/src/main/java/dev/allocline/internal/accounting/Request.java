@@ -15,45 +15,49 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One request's allocation accounting, independent of the runtime that reports the request's
- * progress: the baseline, the thread segments, the running total, the application's fields.
+ * One request's allocation accounting, whatever runtime reports its progress: the clock, the baseline,
+ * the segments its threads opened (see {@link ThreadWork}, the only class that opens and closes them),
+ * the running total, the application's fields, and what the line says about the request (method, path,
+ * route, status). Entry points hold one of these and never extend it.
  *
- * <p>Threading: an entry point calls {@link #enter}, {@link #leave}, {@link #checkpoint} on the thread
- * doing the request's work, so only the current thread's counter is read on these paths (~20 ns, no
- * safepoint); {@link #finish} may come from any thread. A segment still open on another thread when the
- * request finishes is read remotely only while that thread is inside the resource method (or a wrapped
- * task) and not paused under another request, where it provably still works for this request;
- * otherwise its unfinished tail is dropped rather than risk counting another request's bytes. State is
- * guarded by this object's monitor; no method ever holds two requests' monitors at once.
- *
- * <p>Thread-local hygiene: a thread's stack of segments is its {@code ThreadLocal}; popping the last
- * segment clears it (the entry stays, holding null, so the next request does not allocate a new one; it
- * refers to nothing of the request or of the application), and nothing is pushed for a request that has
- * finished, so no thread keeps a reference to a request (and, on a servlet container, to the web application's class loader) after
- * its work for it is done. Not API.
+ * <p>Threading: {@link #finish} and the setters may be called from any thread; state is guarded by this
+ * object's monitor; no method ever holds two requests' monitors at once. A segment still open on another
+ * thread when the request finishes is read remotely only while that thread is inside the resource method
+ * (or a wrapped task) and not paused under another request, where it provably still works for this
+ * request; otherwise its unfinished tail is dropped rather than risk counting another request's bytes.
+ * Not API.
  */
-public class RequestAccounting {
+public final class Request implements UnansweredRequest {
 
     /** Most application fields a line carries; puts past it are counted in {@code fields_dropped}. */
     public static final int MAX_FIELDS = 32;
     /** Longest application value kept, in chars; longer ones are cut and marked. */
     public static final int MAX_VALUE_CHARS = 1024;
 
-    private static final ThreadLocal<Segment> TOP = new ThreadLocal<>();
+    /** The {@code alloc_unavailable} reason of a request whose end was not seen. */
+    public static final String END_NOT_SEEN = "end_not_seen";
+
     private static final VarHandle READS;
 
     static {
         try {
-            READS = MethodHandles.lookup().findVarHandle(RequestAccounting.class, "reads", int.class);
+            READS = MethodHandles.lookup().findVarHandle(Request.class, "reads", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    protected final AllocLineRuntime runtime;
+    final AllocLineRuntime runtime;
     private final String requestId;
     private final long startNanos;
     private final long processBaseline;
+    private final boolean followedByFilters;
+
+    /** What the line says of the request; set by the entry point from whichever thread sees it. */
+    private volatile String method = "";
+    private volatile String path = "";
+    private volatile String route = "";
+    private volatile int status;
 
     /** Counter reads for this request; only changed through {@link #READS}. */
     private int reads;
@@ -70,21 +74,26 @@ public class RequestAccounting {
     private int dropped;
     private boolean traced;
 
-    /** Starts the clock and the process-wide baseline; {@link #begin()} takes the thread's baseline. */
-    protected RequestAccounting(AllocLineRuntime runtime, String requestId) {
+    /**
+     * Starts the clock and the process-wide baseline; {@link #begin()} takes the thread's baseline.
+     *
+     * @param followedByFilters whether the standard filters follow it (they see no end when the runtime
+     *        answers outside them; see {@link #endStaleOnThisThread()})
+     */
+    public Request(AllocLineRuntime runtime, String requestId, boolean followedByFilters) {
         this.runtime = runtime;
         this.requestId = requestId;
+        this.followedByFilters = followedByFilters;
         this.processBaseline = runtime.processTotal();
         this.startNanos = System.nanoTime();
     }
 
     /**
-     * Takes the baseline and opens the request's first segment on the calling thread. Call it after the
-     * accounting is stored where the entry point keeps it, so a failure in between leaves nothing on
-     * the thread.
+     * Takes the baseline: the calling thread enters the request. Call it after the request is stored
+     * where the entry point keeps it, so a failure in between leaves nothing on the thread.
      */
-    public final void begin() {
-        push(read(), false);
+    public void begin() {
+        ThreadWork.enter(this, false);
     }
 
     /** The request's id. */
@@ -92,149 +101,55 @@ public class RequestAccounting {
         return requestId;
     }
 
-    /** The request whose work the calling thread is doing right now, or null. */
-    public static RequestAccounting current() {
-        Segment s = live(TOP.get());
-        return s == null ? null : s.owner;
+    /** What the line will say of the request: its method and raw path (as sent). */
+    public void describe(String method, String path) {
+        this.method = method == null ? "" : method;
+        this.path = path == null ? "" : path;
     }
 
-    /**
-     * Drops the calling thread's closed segments from the top of its stack, putting back the logging
-     * context each of them replaced: a request finished elsewhere while this thread never left it (a
-     * suspended request seen only through filters) must not leave its id in this thread's context.
-     * Returns the first open segment, or null.
-     */
-    private static Segment unwindClosed() {
-        Segment top = TOP.get();
-        if (top == null || !top.closed) {
-            return top;
-        }
-        while (top != null && top.closed) {
-            LoggingContext c = top.owner.runtime.context;
-            if (c != null) {
-                c.exit(top);
-            }
-            top = top.below;
-        }
-        if (top == null) {
-            TOP.set(null);
-        } else {
-            TOP.set(top);
-        }
-        return top;
+    /** The matched route template, base path included; empty when nothing matched. */
+    public void route(String route) {
+        this.route = route == null ? "" : route;
     }
 
-    /** {@code s} or the first segment below it that is still open; closed ones are stale. */
-    private static Segment live(Segment s) {
-        while (s != null && s.closed) {
-            s = s.below;
-        }
-        return s;
+    /** The status the response has (or will have); 0 until known. */
+    public void status(int status) {
+        this.status = status;
     }
 
-    // ---- segments, on the calling thread ----
+    // ---- segments: called by ThreadWork on the segment's own thread ----
 
-    /** Opens a segment for this request on the calling thread unless one is already on top. */
-    public final void enter(boolean inMethod) {
-        Segment top = TOP.get();
-        if (top != null && top.owner == this && !top.closed) {
-            // Jersey fires ~10 events per request on the same thread: take the monitor only for a change.
-            // inMethod is written by this thread alone; a remote close in between makes the write moot.
-            if (top.inMethod != inMethod) {
-                synchronized (this) {
-                    top.inMethod = inMethod;
-                }
-            }
-            return;
+    /** Links {@code s} as an open segment of this request; false once the request has finished. */
+    synchronized boolean open(Segment s, long now) {
+        if (finished) {
+            return false;
         }
-        push(read(), inMethod);
+        s.nextOpen = open;
+        open = s;
+        recordThreadLocked(s.thread);
+        if (now < 0) {
+            markUnavailableLocked(s.thread);
+        }
+        return true;
     }
 
-    /**
-     * Opens a segment on the calling thread for work handed over by {@code AllocLine.wrap}; returns
-     * it for {@link #pop}, or null when the request has already finished (the work then counts for no one).
-     */
-    public final Object enterForeign() {
-        // The wrapped task runs for this request until it returns, so it counts as in the method.
-        return push(read(), true);
+    synchronized void markInMethod(Segment s, boolean inMethod) {
+        s.inMethod = inMethod; // a remote close in between makes the write moot
     }
 
-    /** Closes the calling thread's segment of this request, if it has one on its stack. */
-    public final void leave() {
-        Segment s = TOP.get();
-        while (s != null && s.owner != this) {
-            s = s.below;
-        }
-        if (s != null) {
-            pop(s);
+    synchronized void close(Segment s, long now) {
+        closeLocked(s, now);
+    }
+
+    synchronized void checkpoint(Segment s, long now) {
+        if (!s.closed) {
+            addLocked(s, now);
+            s.start = now;
+            s.inMethod = false;
         }
     }
 
-    /** Closes a segment opened by {@link #enterForeign()} on the calling thread; null is ignored. */
-    public final void pop(Object segment) {
-        if (segment == null) {
-            return;
-        }
-        Segment s = (Segment) segment;
-        long now = read();
-        synchronized (this) {
-            closeLocked(s, now);
-        }
-        if (TOP.get() != s) {
-            // Another request's segment runs above it: s stays in the stack, closed, and its logging context
-            // is put back when the thread unwinds to it, never while the request above still works here.
-            return;
-        }
-        Segment below = unwindClosed(); // s and any closed segment under it, restoring each one's context
-        if (below != null) {
-            below.owner.resume(below, now);
-        }
-    }
-
-    /** Adds the calling thread's bytes so far and marks it as out of the resource method. */
-    public final void checkpoint() {
-        Segment top = TOP.get();
-        if (top == null || top.owner != this) {
-            return;
-        }
-        long now = read();
-        synchronized (this) {
-            if (top.closed) {
-                return;
-            }
-            addLocked(top, now);
-            top.start = now;
-            top.inMethod = false;
-        }
-    }
-
-    private Segment push(long now, boolean inMethod) {
-        Thread thread = Thread.currentThread();
-        Segment below = unwindClosed();
-        Segment s = new Segment(this, thread, below, now);
-        synchronized (this) {
-            if (finished) {
-                return null; // a late event or task: nothing of it may stay on the thread
-            }
-            s.inMethod = inMethod;
-            s.nextOpen = open;
-            open = s;
-            recordThreadLocked(thread);
-            if (now < 0) {
-                markUnavailableLocked(thread);
-            }
-        }
-        if (below != null) {
-            below.owner.pause(below, now);
-        }
-        TOP.set(s);
-        if (runtime.context != null) {
-            runtime.context.enter(s, requestId);
-        }
-        return s;
-    }
-
-    private synchronized void pause(Segment s, long now) {
+    synchronized void pause(Segment s, long now) {
         if (!s.closed) {
             addLocked(s, now);
             s.start = now;
@@ -242,7 +157,7 @@ public class RequestAccounting {
         }
     }
 
-    private synchronized void resume(Segment s, long now) {
+    synchronized void resume(Segment s, long now) {
         if (!s.closed) {
             s.start = now;
             s.paused = false;
@@ -328,15 +243,20 @@ public class RequestAccounting {
     }
 
     /** Reads the calling thread's counter and counts the read. */
-    private long read() {
+    long read() {
         READS.getAndAdd(this, 1);
+        return runtime.counter.currentThreadAllocatedBytes();
+    }
+
+    /** Reads the calling thread's counter without counting it (the application asked, not the line). */
+    long counterNow() {
         return runtime.counter.currentThreadAllocatedBytes();
     }
 
     // ---- what the application adds ----
 
     /** Records the current OpenTelemetry span's ids, once, if a valid span is current on this thread. */
-    public final void captureTrace() {
+    public void captureTrace() {
         if (!TraceContext.available()) {
             return; // no OpenTelemetry API: no span can be current, and no lock is taken for nothing
         }
@@ -361,7 +281,7 @@ public class RequestAccounting {
      * Adds an application field; false when the key is malformed or reserved, the request has finished,
      * or the line already holds {@link #MAX_FIELDS} fields (then counted in {@code fields_dropped}).
      */
-    public final boolean put(String key, Object value) {
+    public boolean put(String key, Object value) {
         if (!isFieldKey(key) || LineFormat.RESERVED_KEYS.contains(key)) {
             return false;
         }
@@ -421,41 +341,55 @@ public class RequestAccounting {
     }
 
     /**
-     * Bytes this request has allocated so far, as its line would say now (finished segments and the
-     * calling thread's own open one); -1 when unavailable.
+     * Bytes this request has allocated so far, as its line would say now: finished segments, plus
+     * {@code here} (the calling thread's open segment of it, or null) up to {@code now}; -1 when unavailable.
      */
-    public final long allocatedSoFar() {
-        Segment top = TOP.get();
-        long now = top != null && top.owner == this ? runtime.counter.currentThreadAllocatedBytes() : 0;
-        synchronized (this) {
-            if (unavailableReason != null || now < 0) {
-                return -1L;
-            }
-            long b = bytes;
-            if (top != null && top.owner == this && !top.closed && !top.paused && top.start >= 0) {
-                b += now - top.start;
-            }
-            return b;
+    synchronized long allocatedSoFar(Segment here, long now) {
+        if (unavailableReason != null || now < 0) {
+            return -1L;
         }
+        long b = bytes;
+        if (here != null && !here.closed && !here.paused && here.start >= 0) {
+            b += now - here.start;
+        }
+        return b;
     }
 
     /**
      * Marks the request as one whose end its entry point did not see (its processing on this thread
      * ended without the end hooks running): its line will say {@code alloc_bytes=-1} with
      * {@code alloc_unavailable=end_not_seen}, since what the thread did after that point is not the
-     * request's and cannot be told apart from what came before it. Call {@code finish} next.
+     * request's and cannot be told apart from what came before it.
      */
-    public final synchronized void endNotSeen() {
+    private synchronized void endNotSeen() {
         if (!finished) {
             unavailableReason = END_NOT_SEEN;
         }
     }
 
-    /** The {@code alloc_unavailable} reason of a request whose end was not seen. */
-    public static final String END_NOT_SEEN = "end_not_seen";
+    /**
+     * Ends the requests of the standard filters still open on the calling thread, which now starts
+     * another request: their processing here ended without the filters' end hooks running (the runtime
+     * answered outside the filter chain, e.g. an exception it does not map). Each gets its line now,
+     * with {@code status=0} unless a response filter saw one, and {@code alloc_bytes=-1
+     * alloc_unavailable=end_not_seen}. One thread-local read when there is none.
+     */
+    public static void endStaleOnThisThread() {
+        Request stale;
+        while ((stale = ThreadWork.current()) != null && stale.followedByFilters) {
+            stale.endNotSeen();
+            stale.finish(false);
+        }
+    }
+
+    @Override
+    public void endOutsideFilters(int status, boolean written) {
+        status(status);
+        finish(written);
+    }
 
     /** Whether the line has been written. */
-    public final synchronized boolean isFinished() {
+    public synchronized boolean isFinished() {
         return finished;
     }
 
@@ -465,8 +399,8 @@ public class RequestAccounting {
      * Closes the request and writes its line: called once by the entry point when the response was
      * written (or failed); later calls do nothing.
      */
-    public final void finish(String method, String path, String route, int status, boolean responseWritten) {
-        leave();
+    public void finish(boolean responseWritten) {
+        ThreadWork.leave(this);
         long endNanos = System.nanoTime();
         long processNow = runtime.processTotal();
         long total;

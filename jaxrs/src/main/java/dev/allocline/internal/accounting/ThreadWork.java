@@ -1,0 +1,152 @@
+package dev.allocline.internal.accounting;
+
+/**
+ * The calling thread's side of the accounting, with one rule: a thread <em>enters</em> a request when it
+ * starts working for it and <em>leaves</em> when it stops. Every entry point (Jersey's events, the
+ * standard filters, a wrapped task) says only that; what entering and leaving mean is decided here and
+ * nowhere else: the counter is read on the calling thread (~20 ns, no safepoint), the request's id goes
+ * into the thread's logging context and the previous value comes back when it leaves, and a request
+ * that ran above another on the same thread pauses the one below, so no byte counts for two requests.
+ *
+ * <p>Threading: every method acts on the calling thread's own stack of segments (a {@code ThreadLocal});
+ * a request's totals are guarded by that request's monitor, and no method holds two requests' monitors.
+ *
+ * <p>Hygiene: leaving the last segment clears the thread-local (the entry stays, holding null, so the
+ * next request does not allocate a new one; it refers to nothing of the request or the application),
+ * and nothing is pushed for a request that has finished, so no thread keeps a reference to a request
+ * (and, on a servlet container, to the web application's class loader) after its work for it is done.
+ * Not API.
+ */
+public final class ThreadWork {
+
+    private static final ThreadLocal<Segment> TOP = new ThreadLocal<>();
+
+    private ThreadWork() {
+    }
+
+    /** The request whose work the calling thread is doing right now, or null. */
+    public static Request current() {
+        Segment s = live(TOP.get());
+        return s == null ? null : s.owner;
+    }
+
+    /**
+     * The calling thread starts (or goes on) working for {@code r}: a segment is opened unless {@code r}'s
+     * is already on top. {@code inMethod}: the thread is inside the resource method or a wrapped task,
+     * where it provably works for {@code r} (so the request may read its counter remotely at its end).
+     */
+    public static void enter(Request r, boolean inMethod) {
+        Segment top = TOP.get();
+        if (top != null && top.owner == r && !top.closed) {
+            // Jersey fires ~10 events per request on the same thread: take the monitor only for a change.
+            if (top.inMethod != inMethod) {
+                r.markInMethod(top, inMethod);
+            }
+            return;
+        }
+        push(r, inMethod);
+    }
+
+    /**
+     * The calling thread starts a task for {@code r} handed over by {@code AllocLine.wrap}; returns the
+     * token for {@link #leave(Object)}, or null when the request has already finished (the work then
+     * counts for no one).
+     */
+    public static Object enterTask(Request r) {
+        return push(r, true); // the wrapped task runs for r until it returns
+    }
+
+    /** The calling thread stops working for {@code r}: its segment of {@code r}, if any, is closed. */
+    public static void leave(Request r) {
+        Segment s = TOP.get();
+        while (s != null && s.owner != r) {
+            s = s.below;
+        }
+        if (s != null) {
+            leave(s);
+        }
+    }
+
+    /** Ends a task started with {@link #enterTask}; null is ignored. */
+    public static void leave(Object token) {
+        if (token == null) {
+            return;
+        }
+        Segment s = (Segment) token;
+        long now = s.owner.read();
+        s.owner.close(s, now);
+        if (TOP.get() != s) {
+            // Another request's segment runs above it: s stays in the stack, closed, and its logging context
+            // is put back when the thread unwinds to it, never while the request above still works here.
+            return;
+        }
+        Segment below = unwindClosed(); // s and any closed segment under it, restoring each one's context
+        if (below != null) {
+            below.owner.resume(below, now);
+        }
+    }
+
+    /** Adds the calling thread's bytes so far to {@code r} and marks it out of the resource method. */
+    public static void checkpoint(Request r) {
+        Segment top = TOP.get();
+        if (top != null && top.owner == r) {
+            r.checkpoint(top, r.read());
+        }
+    }
+
+    /** {@code r}'s bytes so far, with the calling thread's open segment of it; -1 when unavailable. */
+    public static long allocatedSoFar(Request r) {
+        Segment top = TOP.get();
+        boolean here = top != null && top.owner == r;
+        return r.allocatedSoFar(here ? top : null, here ? r.counterNow() : 0);
+    }
+
+    private static Segment push(Request r, boolean inMethod) {
+        long now = r.read();
+        Thread thread = Thread.currentThread();
+        Segment below = unwindClosed();
+        Segment s = new Segment(r, thread, below, now);
+        s.inMethod = inMethod;
+        if (!r.open(s, now)) {
+            return null; // a late event or task: nothing of it may stay on the thread
+        }
+        if (below != null) {
+            below.owner.pause(below, now);
+        }
+        TOP.set(s);
+        LoggingContext c = r.runtime.context;
+        if (c != null) {
+            c.enter(s, r.requestId());
+        }
+        return s;
+    }
+
+    /**
+     * Drops the calling thread's closed segments from the top of its stack, putting back the logging
+     * context each of them replaced (a request finished elsewhere while this thread was inside it must
+     * not leave its id here). Returns the first open segment, or null.
+     */
+    private static Segment unwindClosed() {
+        Segment top = TOP.get();
+        if (top == null || !top.closed) {
+            return top;
+        }
+        while (top != null && top.closed) {
+            LoggingContext c = top.owner.runtime.context;
+            if (c != null) {
+                c.exit(top);
+            }
+            top = top.below;
+        }
+        TOP.set(top);
+        return top;
+    }
+
+    /** {@code s} or the first segment below it that is still open; closed ones are stale. */
+    private static Segment live(Segment s) {
+        while (s != null && s.closed) {
+            s = s.below;
+        }
+        return s;
+    }
+}
