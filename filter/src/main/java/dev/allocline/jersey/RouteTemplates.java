@@ -88,9 +88,8 @@ final class RouteTemplates {
             return "";
         }
         StringBuilder raw = new StringBuilder(64);
-        String base = baseUri == null ? null : baseUri.getRawPath();
-        if (base != null) {
-            raw.append(base);
+        if (baseUri != null) {
+            raw.append(Routes.basePath(baseUri.getRawPath())); // one value however the container spelt it
         }
         for (int i = matchedLastFirst.size() - 1; i >= 0; i--) {
             raw.append('/').append(matchedLastFirst.get(i).getTemplate());

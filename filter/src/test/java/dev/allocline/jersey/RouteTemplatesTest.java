@@ -137,4 +137,33 @@ class RouteTemplatesTest {
             assertEquals("/api/clusters/{cluster_id}/databases", line.httpRoute());
         }
     }
+
+    /**
+     * A servlet container hands the context path over raw, so one application's base path arrives as
+     * {@code /app;x=1}, {@code /app;x=2} or {@code /%61pp}: each must give the same route, or every variant
+     * is a route and a metrics series of its own, without bound.
+     */
+    @Test
+    void aBasePathSpeltDifferentlyPerRequestIsOneRoute() throws Exception {
+        LineCollector lines = new LineCollector();
+        org.glassfish.jersey.server.ApplicationHandler handler =
+                new org.glassfish.jersey.server.ApplicationHandler(Apps.withFeature(lines, Clusters.class));
+        java.util.Set<String> routes = new java.util.TreeSet<>();
+        for (String base : new String[] {"/app", "/app;x=1", "/app;x=2", "/%61pp", "/app;jsessionid=abc", "/%61%70p;v=9"}) {
+            java.net.URI baseUri = java.net.URI.create("http://localhost" + base + "/");
+            org.glassfish.jersey.server.ContainerRequest request = new org.glassfish.jersey.server.ContainerRequest(
+                    baseUri, baseUri.resolve("clusters/c-1/databases"), "GET", null,
+                    new org.glassfish.jersey.internal.MapPropertiesDelegate(), handler.getConfiguration());
+            assertEquals(200, handler.apply(request, new java.io.ByteArrayOutputStream()).get().getStatus(), base);
+            routes.add(lines.next().httpRoute());
+        }
+        assertEquals(java.util.Set.of("/app/clusters/{cluster_id}/databases"), routes);
+        // The portable filter joins its routes the same way.
+        assertEquals("/app/clusters/{cluster_id}", dev.allocline.internal.accounting.Routes.join("/app;x=1/",
+                "/clusters/{cluster_id}"));
+        assertEquals("/app/clusters/{cluster_id}", dev.allocline.internal.accounting.Routes.join("/%61pp",
+                "/clusters/{cluster_id}"));
+        assertEquals("/a%2Fb/x", dev.allocline.internal.accounting.Routes.join("/a%2Fb", "/x"),
+                "only unreserved characters are decoded");
+    }
 }

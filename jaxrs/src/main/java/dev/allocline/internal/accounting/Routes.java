@@ -10,12 +10,60 @@ public final class Routes {
     private Routes() {
     }
 
-    /** {@code basePath} (may be null) followed by {@code template}, normalised. */
+    /** {@code basePath} (may be null, raw as the request gave it) followed by {@code template}, normalised. */
     public static String join(String basePath, String template) {
-        if (basePath == null || basePath.isEmpty() || basePath.equals("/")) {
+        String base = basePath(basePath);
+        if (base.equals("/")) {
             return template;
         }
-        return normalise(basePath + "/" + template);
+        return normalise(base + "/" + template);
+    }
+
+    /**
+     * The application's base path as one value, whatever form a request gave it in. Containers hand
+     * the context path over raw: {@code /app;x=1}, {@code /app;x=2} and {@code /%61pp} all reach the same
+     * application, and taken as they come each would be a route (and a metrics series) of its own,
+     * without bound. So matrix parameters are dropped from every segment and {@code %XX} escapes of
+     * unreserved characters ({@code A-Z a-z 0-9 - . _ ~}) decoded; other escapes stay as they are.
+     */
+    public static String basePath(String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return "/";
+        }
+        if (raw.indexOf(';') < 0 && raw.indexOf('%') < 0) {
+            return raw; // the common case: nothing to take apart
+        }
+        StringBuilder out = new StringBuilder(raw.length());
+        int n = raw.length();
+        boolean inParams = false;
+        for (int i = 0; i < n; i++) {
+            char c = raw.charAt(i);
+            if (c == '/') {
+                inParams = false;
+                out.append(c);
+            } else if (inParams) {
+                continue;
+            } else if (c == ';') {
+                inParams = true;
+            } else if (c == '%' && i + 2 < n && unreserved(decode(raw.charAt(i + 1), raw.charAt(i + 2)))) {
+                out.append((char) decode(raw.charAt(i + 1), raw.charAt(i + 2)));
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.length() == 0 ? "/" : out.toString();
+    }
+
+    private static int decode(char hi, char lo) {
+        int h = Character.digit(hi, 16);
+        int l = Character.digit(lo, 16);
+        return h < 0 || l < 0 ? -1 : h * 16 + l;
+    }
+
+    private static boolean unreserved(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                || c == '_' || c == '~';
     }
 
     /** Collapses slashes, strips the trailing one, reduces {@code {name: regex}} to {@code {name}}. */
