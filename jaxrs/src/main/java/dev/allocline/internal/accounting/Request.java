@@ -71,6 +71,9 @@ public final class Request implements UnansweredRequest {
     private Segment open;
     private boolean finished;
     private LinkedHashMap<String, Object> fields;
+    /** Spans of work per thread, for the profile ({@link #spanLocked}); null when not profiling. */
+    private long[] spans;
+    private int spanLongs;
     private int dropped;
     private boolean traced;
 
@@ -85,6 +88,7 @@ public final class Request implements UnansweredRequest {
         this.requestId = requestId;
         this.followedByFilters = followedByFilters;
         this.processBaseline = runtime.processTotal();
+        this.spans = runtime.profiling() ? new long[12] : null;
         this.startNanos = System.nanoTime();
     }
 
@@ -127,6 +131,9 @@ public final class Request implements UnansweredRequest {
         s.nextOpen = open;
         open = s;
         recordThreadLocked(s.thread);
+        if (spans != null) {
+            s.since = System.nanoTime();
+        }
         if (now < 0) {
             markUnavailableLocked(s.thread);
         }
@@ -144,6 +151,7 @@ public final class Request implements UnansweredRequest {
     synchronized void checkpoint(Segment s, long now) {
         if (!s.closed) {
             addLocked(s, now);
+            spanLocked(s);
             s.start = now;
             s.inMethod = false;
         }
@@ -152,6 +160,7 @@ public final class Request implements UnansweredRequest {
     synchronized void pause(Segment s, long now) {
         if (!s.closed) {
             addLocked(s, now);
+            spanLocked(s);
             s.start = now;
             s.paused = true;
         }
@@ -161,6 +170,9 @@ public final class Request implements UnansweredRequest {
         if (!s.closed) {
             s.start = now;
             s.paused = false;
+            if (spans != null) {
+                s.since = System.nanoTime();
+            }
             if (now < 0) {
                 markUnavailableLocked(s.thread);
             }
@@ -173,9 +185,30 @@ public final class Request implements UnansweredRequest {
         }
         if (!s.paused) {
             addLocked(s, now);
+            spanLocked(s);
         }
         s.closed = true;
         unlinkLocked(s);
+    }
+
+    /**
+     * Records that {@code s}'s thread worked for this request from {@code s.since} to now, and starts the
+     * next span there; only when profiling, since a profile's samples are matched by these spans (a
+     * container thread that serves other requests while this one is suspended is this request's only
+     * during its spans). Three longs a span: thread id, from, to ({@code System.nanoTime}).
+     */
+    private void spanLocked(Segment s) {
+        if (spans == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (spanLongs + 3 > spans.length) {
+            spans = Arrays.copyOf(spans, spans.length * 2);
+        }
+        spans[spanLongs++] = s.thread.getId();
+        spans[spanLongs++] = s.since;
+        spans[spanLongs++] = now;
+        s.since = now;
     }
 
     private void unlinkLocked(Segment s) {
@@ -231,16 +264,6 @@ public final class Request implements UnansweredRequest {
         threads++;
     }
 
-    private long[] threadIdsLocked() {
-        long[] ids = new long[threads];
-        if (threads > 0) {
-            ids[0] = firstThreadId;
-        }
-        if (moreThreadIds != null) {
-            System.arraycopy(moreThreadIds, 0, ids, 1, threads - 1);
-        }
-        return ids;
-    }
 
     /** Reads the calling thread's counter and counts the read. */
     long read() {
@@ -406,7 +429,7 @@ public final class Request implements UnansweredRequest {
         long total;
         int threadCount;
         String reason;
-        long[] ids;
+        long[] workSpans;
         Map<String, Object> lineFields;
         synchronized (this) {
             if (finished) {
@@ -420,7 +443,7 @@ public final class Request implements UnansweredRequest {
             total = unavailableReason == null ? bytes : -1L;
             threadCount = threads;
             reason = unavailableReason;
-            ids = runtime.profiling() ? threadIdsLocked() : null;
+            workSpans = spans == null ? null : Arrays.copyOf(spans, spanLongs);
             if (dropped > 0) {
                 putLocked("fields_dropped", dropped);
             }
@@ -435,9 +458,16 @@ public final class Request implements UnansweredRequest {
                 Duration.ofNanos(endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
                 (int) READS.getVolatile(this), Optional.empty(), lineFields);
         RequestWindow window = null;
-        if (ids != null && total >= 0) {
-            long endMillis = System.currentTimeMillis();
-            window = new RequestWindow(requestId, endMillis - (endNanos - startNanos) / 1_000_000L, endMillis, ids);
+        if (workSpans != null && total >= 0) {
+            // Spans were taken on the monotonic clock; JFR stamps samples with wall-clock instants.
+            java.time.Instant wall = java.time.Instant.now();
+            long toEpoch = wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - System.nanoTime();
+            for (int i = 0; i < workSpans.length; i += 3) {
+                workSpans[i + 1] += toEpoch;
+                workSpans[i + 2] += toEpoch;
+            }
+            window = new RequestWindow(requestId, (startNanos + toEpoch) / 1_000_000L, (endNanos + toEpoch) / 1_000_000L,
+                    workSpans);
         }
         runtime.emit(line, window);
     }
@@ -452,6 +482,7 @@ public final class Request implements UnansweredRequest {
         if (s.inMethod && !s.paused && s.thread != Thread.currentThread()) {
             READS.getAndAdd(this, 1);
             addLocked(s, runtime.counter.threadAllocatedBytes(s.thread.getId()));
+            spanLocked(s);
         }
     }
 }

@@ -18,6 +18,8 @@ final class Segment {
     boolean inMethod;
     /** True while another request's segment runs above this one on its thread: its bytes are not the owner's. */
     boolean paused;
+    /** When the current span of work began ({@code System.nanoTime}); kept only while profiling. */
+    long since;
     /** Volatile: a thread reads it without the owner's monitor when it unwinds its own stack. */
     volatile boolean closed;
     /** Next open segment of the same owner. */

@@ -15,7 +15,7 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Names the code that allocated, from a JFR recording: the {@code jdk.ObjectAllocationSample} events
- * of one request's threads within its time window, their {@code weight} (bytes the sample stands for)
+ * of one request's threads during the spans they worked for it, their {@code weight} (bytes the sample stands for)
  * summed by allocation site. Two views: the top frame (where the allocation instruction is) and the
  * first application frame (the first frame outside the JDK and the usual framework packages), since
  * the top frame of a JSON serialisation is inside Jackson while the fix is in the caller. Runs on the
@@ -25,8 +25,13 @@ public final class AllocationSites {
 
     private static final String[] LIBRARY_PREFIXES = {
         "java.", "javax.", "jdk.", "sun.", "com.sun.", "jakarta.", "org.glassfish.", "com.fasterxml.",
-        "org.apache.logging.", "org.jvnet.hk2.", "dev.allocline.jersey.", "dev.allocline.profile.", "dev.allocline.line.",
-        "dev.allocline.internal.meter.", "org.h2.", "software.amazon.", "io.netty.", "org.eclipse.jetty.",
+        "org.apache.logging.", "org.jvnet.hk2.", "software.amazon.", "io.netty.", "org.eclipse.jetty.", "org.jboss.",
+        "io.undertow.", "org.apache.cxf.", "org.springframework.", "io.micrometer.", "io.quarkus.", "io.vertx.",
+        "org.slf4j.", "ch.qos.logback.", "io.opentelemetry.",
+        // allocline itself (not dev.allocline.example: the example is an application)
+        "dev.allocline.AllocLine", "dev.allocline.jersey.", "dev.allocline.jaxrs.", "dev.allocline.cxf.",
+        "dev.allocline.internal.", "dev.allocline.profile.", "dev.allocline.line.", "dev.allocline.micrometer.",
+        "dev.allocline.test.",
     };
 
     private static final List<String> LIBRARY = List.of(LIBRARY_PREFIXES);
@@ -75,8 +80,8 @@ public final class AllocationSites {
                     continue;
                 }
                 RecordedThread t = e.getThread("eventThread");
-                if (t == null || !window.hasThread(t.getJavaThreadId())) {
-                    continue;
+                if (t == null || !window.covers(t.getJavaThreadId(), at)) {
+                    continue; // another thread, or this one while it worked for something else
                 }
                 long weight = e.getLong("weight");
                 total += weight;
