@@ -47,7 +47,8 @@ class PortableFilterTest {
 
     static String runtime() {
         String delegate = RuntimeDelegate.getInstance().getClass().getName();
-        return delegate.contains("jersey") ? "jersey" : delegate.contains("resteasy") ? "resteasy" : delegate;
+        return delegate.contains("jersey") ? "jersey" : delegate.contains("resteasy") ? "resteasy"
+                : delegate.contains("cxf") ? "cxf" : delegate;
     }
 
     @BeforeAll
