@@ -187,11 +187,10 @@ class PortableFilterTest {
 
     @Test
     void anUnmappedExceptionIsAnsweredAsTheRuntimeDocuments() throws Exception {
-        String id = get("/p/unmapped", 500);
         // Jersey and RESTEasy turn it into a 500 whose response still passes the response filters. CXF hands it
         // to its out-fault chain, which rethrows it to the servlet container (500) with no response filter
         // run: the line is allocline-cxf's, found through its bus extension (without it: no line at all).
-        CanonicalLine l = lineOf(id);
+        CanonicalLine l = line("/p/unmapped", 500);
         assertEquals(500, l.status());
     }
 
