@@ -145,8 +145,16 @@ class PortableFilterTest {
     void anAsyncResponseResumedFromAnotherThreadHasOneLineWithTheWrite() throws Exception {
         long n = 8L << 20;
         CanonicalLine l = line("/p/resumed/" + n, 200);
-        assertTrue(l.allocatedBytes() >= n, "the write on the resuming thread is counted: " + l);
-        assertTrue(l.allocThreads() >= 2, l::toString);
+        assertTrue(l.allocatedBytes() >= n, "the write after the resumption is counted: " + l);
+        if (runtime().equals("cxf")) {
+            // CXF does not write on the resuming thread: resume() re-dispatches the request to the container
+            // (Servlet AsyncContext.dispatch) and a Jetty pool thread writes, at times the very thread that ran
+            // the method, so the line counts one or two threads.
+            assertTrue(l.allocThreads() >= 1, l::toString);
+        } else {
+            // Jersey and RESTEasy write on the resuming thread: the request thread and the resuming one
+            assertTrue(l.allocThreads() >= 2, l::toString);
+        }
     }
 
     @Test
