@@ -47,7 +47,8 @@ class PortableFilterTest {
 
     static String runtime() {
         String delegate = RuntimeDelegate.getInstance().getClass().getName();
-        return delegate.contains("jersey") ? "jersey" : delegate.contains("resteasy") ? "resteasy" : delegate;
+        return delegate.contains("jersey") ? "jersey" : delegate.contains("resteasy") ? "resteasy"
+                : delegate.contains("cxf") ? "cxf" : delegate;
     }
 
     @BeforeAll
@@ -144,8 +145,16 @@ class PortableFilterTest {
     void anAsyncResponseResumedFromAnotherThreadHasOneLineWithTheWrite() throws Exception {
         long n = 8L << 20;
         CanonicalLine l = line("/p/resumed/" + n, 200);
-        assertTrue(l.allocatedBytes() >= n, "the write on the resuming thread is counted: " + l);
-        assertTrue(l.allocThreads() >= 2, l::toString);
+        assertTrue(l.allocatedBytes() >= n, "the write after the resumption is counted: " + l);
+        if (runtime().equals("cxf")) {
+            // CXF does not write on the resuming thread: resume() re-dispatches the request to the container
+            // (Servlet AsyncContext.dispatch) and a Jetty pool thread writes, at times the very thread that ran
+            // the method, so the line counts one or two threads.
+            assertTrue(l.allocThreads() >= 1, l::toString);
+        } else {
+            // Jersey and RESTEasy write on the resuming thread: the request thread and the resuming one
+            assertTrue(l.allocThreads() >= 2, l::toString);
+        }
     }
 
     @Test
@@ -186,9 +195,10 @@ class PortableFilterTest {
 
     @Test
     void anUnmappedExceptionIsAnsweredAsTheRuntimeDocuments() throws Exception {
-        String id = get("/p/unmapped", 500);
-        // Both runtimes turn it into a 500 whose response still passes the response filters.
-        CanonicalLine l = lineOf(id);
+        // Jersey and RESTEasy turn it into a 500 whose response still passes the response filters. CXF hands it
+        // to its out-fault chain, which rethrows it to the servlet container (500) with no response filter
+        // run: the line is allocline-cxf's, found through its bus extension (without it: no line at all).
+        CanonicalLine l = line("/p/unmapped", 500);
         assertEquals(500, l.status());
     }
 
