@@ -11,6 +11,8 @@ import dev.allocline.profile.ProfileStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -134,7 +136,8 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         if (prefixes == null) {
             errors.add("applicationPackages must not be null");
         } else {
-            this.applicationPackages = List.of(prefixes);
+            // Copied as given, nulls included: build() names a bad element instead of List.of throwing here.
+            this.applicationPackages = Collections.unmodifiableList(new ArrayList<>(Arrays.asList(prefixes)));
         }
         return self();
     }
@@ -266,9 +269,11 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
             problems.add("loggingContextKey must be 1-64 letters, digits, '_', '.' or '-', or null (off), was "
                     + contextKey);
         }
-        for (String p : applicationPackages) {
+        for (int i = 0; i < applicationPackages.size(); i++) {
+            String p = applicationPackages.get(i);
             if (p == null || p.isBlank()) {
-                problems.add("applicationPackages must not contain null or blank prefixes");
+                problems.add("applicationPackages must not contain null or blank prefixes, element " + i + " was "
+                        + (p == null ? "null" : "\"" + p + "\""));
                 break;
             }
         }
