@@ -187,7 +187,10 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         return self();
     }
 
-    /** Key prefix: profiles go to {@code {environment}/profiles/{requestId}.jfr}. Default {@code default}. */
+    /**
+     * Key prefix: profiles go to {@code {environment}/profiles/{requestId}-{16 hex digits}.jfr}, the suffix
+     * generated for each profile. Default {@code default}.
+     */
     public final B environment(String environment) {
         this.environment = environment;
         return self();

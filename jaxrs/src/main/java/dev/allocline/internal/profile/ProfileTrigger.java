@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,7 +111,7 @@ public final class ProfileTrigger implements AutoCloseable {
             }
             return Optional.empty();
         }
-        String key = settings.environment() + "/profiles/" + line.requestId() + settings.profileKind().extension();
+        String key = key(line.requestId());
         try {
             worker.execute(() -> capture(now, key, line, window));
         } catch (RejectedExecutionException e) {
@@ -118,6 +119,18 @@ public final class ProfileTrigger implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(key);
+    }
+
+    /**
+     * {@code {environment}/profiles/{requestId}-{16 hex digits}{extension}}. The id may be the client's (a
+     * trusted request-id header) and may repeat; the suffix is the server's, so no client can name the key
+     * of another request's profile, and a repeated id still gets a key of its own (one profile line each).
+     * The stores refuse a key already stored, so even a collision never replaces a profile.
+     */
+    private String key(String requestId) {
+        return settings.environment() + "/profiles/" + requestId + "-"
+                + String.format(Locale.ROOT, "%016x", ThreadLocalRandom.current().nextLong())
+                + settings.profileKind().extension();
     }
 
     private void capture(long claimedAt, String key, CanonicalLine line, RequestWindow window) {
