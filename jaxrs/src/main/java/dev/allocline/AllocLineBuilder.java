@@ -2,6 +2,7 @@ package dev.allocline;
 
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
+import dev.allocline.internal.profile.PrivateDirectory;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.line.Log4j2Sink;
@@ -45,7 +46,7 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
     private Duration profileCooldown = Duration.ofMinutes(5);
     private String environment = "default";
     private ProfileKind profileKind = ProfileKind.JFR;
-    private Path profileTempDirectory = Path.of(System.getProperty("java.io.tmpdir"), "allocline-profiles");
+    private Path profileTempDirectory = defaultProfileTempDirectory();
     private long profileMaxDiskBytes = 2L << 30;
     private String jfrThrottle = "300/s";
     private Duration jfrMaxAge = Duration.ofMinutes(5);
@@ -202,7 +203,12 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         return self();
     }
 
-    /** Where files are written before they are stored. Default {@code java.io.tmpdir/allocline-profiles}. */
+    /**
+     * Where files are written before they are stored. Default {@code java.io.tmpdir/allocline-profiles-{user}}
+     * ({@code user.name}). It must be this user's: it is created {@code rwx------} when missing, an own one
+     * with looser permissions is made owner-only, and a symbolic link or another user's directory is refused
+     * (by {@link #build()} and before every capture); files in it are created {@code rw-------}.
+     */
     public final B profileTempDirectory(Path directory) {
         this.profileTempDirectory = directory;
         return self();
@@ -306,6 +312,12 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         }
         if (profileTempDirectory == null) {
             problems.add("profileTempDirectory must not be null");
+        } else if (profileThreshold > 0) {
+            // Checked again before every capture (the name may change in between); here for a clear early error.
+            String problem = PrivateDirectory.problem(profileTempDirectory);
+            if (problem != null) {
+                problems.add(problem);
+            }
         }
         if (profileMaxDiskBytes <= 0) {
             problems.add("profileMaxDiskBytes must be positive, was " + profileMaxDiskBytes);
@@ -322,6 +334,15 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
             problems.add("shutdownTimeout must be zero or positive, was " + shutdownTimeout);
         }
+    }
+
+    /**
+     * One per user: the directory must be the JVM user's own, so services of two users on one host must not
+     * share a name (the second would be refused the first one's directory).
+     */
+    private static Path defaultProfileTempDirectory() {
+        String user = String.valueOf(System.getProperty("user.name")).replaceAll("[^A-Za-z0-9._-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "allocline-profiles-" + user);
     }
 
     private List<CanonicalLineSink> allSinks() {

@@ -142,7 +142,7 @@ public final class ProfileTrigger implements AutoCloseable {
         f.put("profile_key", key);
         f.put("profile_kind", settings.profileKind().name().toLowerCase(Locale.ROOT));
         try {
-            Files.createDirectories(settings.profileTempDirectory());
+            Path dir = PrivateDirectory.prepare(settings.profileTempDirectory());
             long expected = expectedSize();
             long usable = Files.getFileStore(settings.profileTempDirectory()).getUsableSpace();
             if (expected > settings.profileMaxDiskBytes() || expected > usable) {
@@ -152,8 +152,8 @@ public final class ProfileTrigger implements AutoCloseable {
                 notStored(f, "disk_budget", detail);
                 return;
             }
-            tmp = settings.profileTempDirectory().resolve("allocline-" + line.requestId() + "-" + System.nanoTime()
-                    + settings.profileKind().extension());
+            // Owner-only from its creation, under a name of the library's (not the client's request id).
+            tmp = PrivateDirectory.newFile(dir, "allocline-", settings.profileKind().extension());
             captureTo(tmp);
             AllocationSites.Result sites = settings.profileKind() == ProfileKind.JFR
                     ? AllocationSites.analyse(tmp, window, SITES, settings.applicationPackages()) : null;
@@ -254,8 +254,12 @@ public final class ProfileTrigger implements AutoCloseable {
             }
             r.dumpTo(tmp);
         } else {
+            // dumpHeap refuses an existing file: the owner-only one made for it is removed first. Nobody else
+            // can take the name in between, the directory being this user's alone.
+            Files.delete(tmp);
             ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
                     .dumpHeap(tmp.toString(), settings.heapDumpLive());
+            PrivateDirectory.restrict(tmp); // HotSpot writes 0600 today; not a documented promise
         }
     }
 
