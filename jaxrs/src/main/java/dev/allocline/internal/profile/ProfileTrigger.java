@@ -1,5 +1,6 @@
 package dev.allocline.internal.profile;
 
+import dev.allocline.internal.BackgroundThreads;
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.AllocLineSettings;
@@ -75,11 +76,9 @@ public final class ProfileTrigger implements AutoCloseable {
         this.log = Logging.failures();
         long now = System.nanoTime();
         this.gate = new AtomicLong(now == IN_FLIGHT ? now + 1 : now);
-        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), r -> {
-            Thread t = new Thread(r, "allocline-profile");
-            t.setDaemon(true);
-            return t;
-        });
+        // Started by the first overrun, on its request thread: nothing of that thread may stay with it.
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                r -> BackgroundThreads.newDaemon(r, "allocline-profile"));
     }
 
     /** Starts the continuous JFR recording (for {@link ProfileKind#JFR}). */
