@@ -64,7 +64,11 @@ public final class AllocLine {
      * of the same key replaces the value. Keys are snake_case, {@code [a-z][a-z0-9_]{0,63}}; the
      * library's own keys ({@code request_id}, {@code status}, {@code alloc_bytes}, ...) are refused.
      * {@code String}, {@code Number} and {@code Boolean} values keep their type in structured layouts;
-     * anything else is written as its {@code toString()}. Every value is escaped like the rest of the line.
+     * anything else is written as its {@code toString()}. A value is read when it is put: a mutable number
+     * ({@code AtomicLong}, {@code LongAdder}, ...) is written with the value it had then, as the matching
+     * immutable type; a {@code Number} of the application's own as the decimal its {@code toString()}
+     * prints, or its {@code doubleValue()} when that is not a number. Every value is escaped like the rest
+     * of the line.
      *
      * @return true when the field will be on the line; false outside a request, after its line was
      *         written, for a bad or reserved key, or past {@link #MAX_FIELDS}

@@ -2,6 +2,7 @@ package dev.allocline;
 
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
+import dev.allocline.internal.profile.PrivateDirectory;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.line.Log4j2Sink;
@@ -11,6 +12,8 @@ import dev.allocline.profile.ProfileStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -43,7 +46,7 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
     private Duration profileCooldown = Duration.ofMinutes(5);
     private String environment = "default";
     private ProfileKind profileKind = ProfileKind.JFR;
-    private Path profileTempDirectory = Path.of(System.getProperty("java.io.tmpdir"), "allocline-profiles");
+    private Path profileTempDirectory = defaultProfileTempDirectory();
     private long profileMaxDiskBytes = 2L << 30;
     private String jfrThrottle = "300/s";
     private Duration jfrMaxAge = Duration.ofMinutes(5);
@@ -134,7 +137,8 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         if (prefixes == null) {
             errors.add("applicationPackages must not be null");
         } else {
-            this.applicationPackages = List.of(prefixes);
+            // Copied as given, nulls included: build() names a bad element instead of List.of throwing here.
+            this.applicationPackages = Collections.unmodifiableList(new ArrayList<>(Arrays.asList(prefixes)));
         }
         return self();
     }
@@ -184,7 +188,10 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         return self();
     }
 
-    /** Key prefix: profiles go to {@code {environment}/profiles/{requestId}.jfr}. Default {@code default}. */
+    /**
+     * Key prefix: profiles go to {@code {environment}/profiles/{requestId}-{16 hex digits}.jfr}, the suffix
+     * generated for each profile. Default {@code default}.
+     */
     public final B environment(String environment) {
         this.environment = environment;
         return self();
@@ -196,7 +203,12 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         return self();
     }
 
-    /** Where files are written before they are stored. Default {@code java.io.tmpdir/allocline-profiles}. */
+    /**
+     * Where files are written before they are stored. Default {@code java.io.tmpdir/allocline-profiles-{user}}
+     * ({@code user.name}). It must be this user's: it is created {@code rwx------} when missing, an own one
+     * with looser permissions is made owner-only, and a symbolic link or another user's directory is refused
+     * (by {@link #build()} and before every capture); files in it are created {@code rw-------}.
+     */
     public final B profileTempDirectory(Path directory) {
         this.profileTempDirectory = directory;
         return self();
@@ -266,9 +278,11 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
             problems.add("loggingContextKey must be 1-64 letters, digits, '_', '.' or '-', or null (off), was "
                     + contextKey);
         }
-        for (String p : applicationPackages) {
+        for (int i = 0; i < applicationPackages.size(); i++) {
+            String p = applicationPackages.get(i);
             if (p == null || p.isBlank()) {
-                problems.add("applicationPackages must not contain null or blank prefixes");
+                problems.add("applicationPackages must not contain null or blank prefixes, element " + i + " was "
+                        + (p == null ? "null" : "\"" + p + "\""));
                 break;
             }
         }
@@ -298,6 +312,12 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         }
         if (profileTempDirectory == null) {
             problems.add("profileTempDirectory must not be null");
+        } else if (profileThreshold > 0) {
+            // Checked again before every capture (the name may change in between); here for a clear early error.
+            String problem = PrivateDirectory.problem(profileTempDirectory);
+            if (problem != null) {
+                problems.add(problem);
+            }
         }
         if (profileMaxDiskBytes <= 0) {
             problems.add("profileMaxDiskBytes must be positive, was " + profileMaxDiskBytes);
@@ -314,6 +334,15 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
             problems.add("shutdownTimeout must be zero or positive, was " + shutdownTimeout);
         }
+    }
+
+    /**
+     * One per user: the directory must be the JVM user's own, so services of two users on one host must not
+     * share a name (the second would be refused the first one's directory).
+     */
+    private static Path defaultProfileTempDirectory() {
+        String user = String.valueOf(System.getProperty("user.name")).replaceAll("[^A-Za-z0-9._-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "allocline-profiles-" + user);
     }
 
     private List<CanonicalLineSink> allSinks() {

@@ -32,6 +32,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.logging.log4j.ThreadContext;
 import org.glassfish.jersey.server.ManagedAsync;
 import org.glassfish.jersey.server.ResourceConfig;
@@ -130,6 +134,25 @@ class ServiceLineTest {
         }
 
         @GET
+        @Path("numbers")
+        public String numbers() {
+            AtomicLong counted = new AtomicLong(7);
+            LongAdder added = new LongAdder();
+            added.add(8);
+            AllocLine.put("atomic_long", counted);
+            AllocLine.put("long_adder", added);
+            AllocLine.put("atomic_int", new AtomicInteger(9));
+            DoubleAdder half = new DoubleAdder();
+            half.add(1.5);
+            AllocLine.put("double_adder", half);
+            AllocLine.put("custom", new Meters("12.5"));
+            AllocLine.put("custom_words", new Meters("twelve"));
+            counted.set(1000); // after the put: the line keeps the value it was given
+            added.add(1000);
+            return "ok";
+        }
+
+        @GET
         @Path("health")
         public String health(@QueryParam("fail") boolean fail, @QueryParam("mib") int mib) {
             Allocate.bytes(mib * (1L << 20));
@@ -137,6 +160,41 @@ class ServiceLineTest {
                 throw new IllegalStateException("unhealthy");
             }
             return "ok";
+        }
+    }
+
+    /** A Number of the application's own. */
+    static final class Meters extends Number {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        Meters(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public int intValue() {
+            return 12;
+        }
+
+        @Override
+        public long longValue() {
+            return 12;
+        }
+
+        @Override
+        public float floatValue() {
+            return 12.5f;
+        }
+
+        @Override
+        public double doubleValue() {
+            return 12.5;
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 
@@ -175,6 +233,22 @@ class ServiceLineTest {
         assertEquals(true, line.fields().get("filtered"));
         String text = dev.allocline.line.CanonicalLineFormat.logfmt(line);
         assertTrue(text.indexOf(" user=u-1") > text.indexOf(" alloc_reads="), text);
+    }
+
+    /** README: numbers keep their type; a mutable one is read when it is put, and the line keeps that value. */
+    @Test
+    void everyNumberStaysANumberWithTheValueItHadWhenPut() {
+        CanonicalLine line = server.lineFor(LINES, "/svc/numbers", 200);
+        assertEquals(7L, line.fields().get("atomic_long"), line.fields()::toString);
+        assertEquals(8L, line.fields().get("long_adder"), line.fields()::toString);
+        assertEquals(9, line.fields().get("atomic_int"), line.fields()::toString);
+        assertEquals(1.5, line.fields().get("double_adder"), line.fields()::toString);
+        assertEquals(new java.math.BigDecimal("12.5"), line.fields().get("custom"), line.fields()::toString);
+        assertEquals(12.5, line.fields().get("custom_words"),
+                "a Number whose text is not a number is written as its doubleValue: " + line.fields());
+        String text = dev.allocline.line.CanonicalLineFormat.logfmt(line);
+        assertTrue(text.contains(" atomic_long=7 long_adder=8 atomic_int=9 double_adder=1.5 custom=12.5 custom_words=12.5"),
+                text);
     }
 
     @Test

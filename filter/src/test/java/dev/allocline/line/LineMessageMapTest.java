@@ -18,6 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.impl.Log4jLogEvent;
 import org.apache.logging.log4j.message.MapMessage;
 import org.junit.jupiter.api.Test;
 
@@ -106,6 +109,48 @@ class LineMessageMapTest {
             MapMessage<?, ?> back = (MapMessage<?, ?>) in.readObject();
             assertEquals(expected().keySet(), back.getData().keySet());
             assertEquals("4096", back.get("alloc_bytes"));
+        }
+    }
+
+    /**
+     * Log4j2 set-ups that ship events to another process (socket, JMS appenders) serialize the message: what
+     * arrives must print the same line, not throw when an appender asks for its text.
+     */
+    @Test
+    void aSerializedMessagePrintsTheSameLine() throws Exception {
+        for (LineMessage sent : List.of(new LineMessage(line()),
+                new LineMessage("profile_generated_line", new LinkedHashMap<>(Map.of("request_id", "r-1"))))) {
+            String text = sent.getFormattedMessage();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(sent);
+            }
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                LineMessage back = (LineMessage) in.readObject();
+                assertEquals(text, back.getFormattedMessage());
+                StringBuilder sb = new StringBuilder();
+                back.formatTo(sb);
+                assertEquals(text, sb.toString());
+                assertEquals(text, back.toString());
+                assertTrue(back.getFormattedMessage(new String[] {"JSON"}).contains("\"request_id\""),
+                        back.getFormattedMessage(new String[] {"JSON"}));
+            }
+        }
+    }
+
+    @Test
+    void aLogEventShippedWithItsMessagePrintsTheSameLine() throws Exception {
+        LineMessage sent = new LineMessage(line());
+        LogEvent event = Log4jLogEvent.newBuilder().setLoggerName("dev.allocline.canonical").setLevel(Level.INFO)
+                .setMessage(sent).build();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(Log4jLogEvent.serialize(event, false));
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            LogEvent back = (LogEvent) in.readObject(); // the proxy resolves to the event
+            assertTrue(back.getMessage() instanceof LineMessage, () -> back.getMessage().getClass().getName());
+            assertEquals(CanonicalLineFormat.logfmt(line()), back.getMessage().getFormattedMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.allocline.profile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.allocline.internal.profile.ProfileTrigger;
@@ -50,6 +51,38 @@ class ProfileKeyContractTest {
         CanonicalLine line = lines.next();
         assertTrue(line.profileKey().isPresent(), line::toString);
         return line;
+    }
+
+    /**
+     * With a trusted request-id header the id is the client's: a client that knows an incident's id must not
+     * be able to replace its profile, and two requests with one id must still get one profile line per key.
+     */
+    @Test
+    void twoRequestsWithOneClientChosenIdGetTwoKeysAndNeitherProfileIsReplaced(@TempDir Path tmp) throws IOException {
+        LineCollector lines = new LineCollector();
+        Path store = tmp.resolve("store");
+        InProcess app = new InProcess(new ResourceConfig(ProfiledApi.class).register(AllocLineFeature.builder()
+                .defaultSink(false).sink(lines).profileThresholdBytes(THRESHOLD).environment("contract")
+                .requestIdHeader("X-Request-Id").profileCooldown(Duration.ZERO)
+                .profileStore(new LocalDirectoryProfileStore(store)).profileTempDirectory(tmp.resolve("work")).build()));
+        try (CapturedLog log = CapturedLog.of(ProfileTrigger.PROFILE_LOGGER)) {
+            List<String> keys = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                assertEquals(200, app.send("GET", "/profiled/overrun/16", "X-Request-Id", "incident-1"));
+                CanonicalLine line = lines.next();
+                assertEquals("incident-1", line.requestId());
+                String key = line.profileKey().orElseThrow(() -> new AssertionError("no profile: " + line));
+                assertTrue(key.matches("contract/profiles/incident-1-[0-9a-f]{16}\\.jfr"), key);
+                Map<String, Object> f = onlyProfileLineFor(log, key); // the capture is done: the next may start
+                assertEquals(true, f.get("stored"), f::toString);
+                assertEquals("incident-1", f.get("request_id"), "the id stays a field of the profile line");
+                keys.add(key);
+            }
+            assertNotEquals(keys.get(0), keys.get(1), "a repeated id gets a new key");
+            for (String key : keys) {
+                assertTrue(Files.isRegularFile(store.resolve(key)), key + " is still stored");
+            }
+        }
     }
 
     @Test

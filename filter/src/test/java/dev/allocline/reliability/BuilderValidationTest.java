@@ -44,7 +44,10 @@ class BuilderValidationTest {
                 bad("jfrRetention maxAge", b -> b.jfrRetention(null, 1)),
                 bad("jfrRetention maxSizeBytes", b -> b.jfrRetention(Duration.ofMinutes(1), 0)),
                 bad("shutdownTimeout", b -> b.shutdownTimeout(null)),
-                bad("shutdownTimeout", b -> b.shutdownTimeout(Duration.ofSeconds(-1))));
+                bad("shutdownTimeout", b -> b.shutdownTimeout(Duration.ofSeconds(-1))),
+                bad("applicationPackages", b -> b.applicationPackages((String[]) null)),
+                bad("applicationPackages", b -> b.applicationPackages("com.example.", null)),
+                bad("applicationPackages", b -> b.applicationPackages("com.example.", " ")));
     }
 
     private static Arguments bad(String setting, UnaryOperator<AllocLineFeature.Builder> change) {

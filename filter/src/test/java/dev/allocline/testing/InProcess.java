@@ -20,8 +20,16 @@ public final class InProcess {
 
     /** Sends {@code method rawPath} and returns the status; the entity is written to memory. */
     public int send(String method, String rawPath) {
+        return send(method, rawPath, new String[0]);
+    }
+
+    /** As {@link #send(String, String)}, with headers given as name, value, name, value... */
+    public int send(String method, String rawPath, String... headers) {
         ContainerRequest request = new ContainerRequest(URI.create("http://localhost/"),
                 URI.create("http://localhost" + rawPath), method, null, new MapPropertiesDelegate(), handler.getConfiguration());
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
             return handler.apply(request, body).get().getStatus();

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 public interface ProfileStore {
 
     /**
-     * Stores {@code file} under {@code key} ({@code {environment}/profiles/{requestId}.jfr}).
+     * Stores {@code file} under {@code key} ({@code {environment}/profiles/{requestId}-{16 hex digits}.jfr}).
+     * Keys are unique by construction (the suffix is the library's, never the client's); a store should
+     * refuse a key it already holds rather than replace what is there.
      *
      * @return where it went, e.g. {@code s3://bucket/key} or a file URI
      * @throws IOException when it could not be stored; the caller logs it (rate-limited)

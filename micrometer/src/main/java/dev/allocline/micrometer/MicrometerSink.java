@@ -11,10 +11,14 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.http.Outcome;
+import dev.allocline.profile.ProfileReport.ProfileResult;
+import java.lang.ref.WeakReference;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.WeakHashMap;
 
 /**
  * Records every canonical line in Micrometer, so teams alert on the route, not grep for the request:
@@ -30,7 +34,8 @@ import java.util.concurrent.ConcurrentMap;
  *   <li>{@code allocline.profiles}: overruns by {@code result} ({@code stored}, {@code store_failed},
  *       {@code capture_failed}, {@code skipped_disk_budget}, {@code skipped_cooldown});</li>
  *   <li>{@code allocline.process.allocated}: the process-wide allocated bytes as a function counter
- *       (its rate is the allocation rate), where the JVM has them.</li>
+ *       (its rate is the allocation rate), where the JVM has them; one per registry, reading while any
+ *       sink on that registry is alive (several applications may share one registry).</li>
  * </ul>
  *
  * Cardinality is bounded: tags come from route templates and a fixed set of methods, never from raw
@@ -60,9 +65,37 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
     private final boolean percentileHistogram;
     private final double[] slos;
     private final ConcurrentMap<Key, DistributionSummary> summaries = new ConcurrentHashMap<>();
+    /**
+     * Registering a meter again for every line (a builder, its tags, an id and the registry's lookup: ~220 B
+     * measured) is what every request of a virtual-thread service would pay; the counters are kept instead.
+     */
+    private final ConcurrentMap<UnavailableKey, Counter> unavailable = new ConcurrentHashMap<>();
+    /** Registered on first use, so a scrape shows only results that happened (as before: no zero series). */
+    private final ConcurrentMap<ProfileResult, Counter> profiles = new ConcurrentHashMap<>();
+    /** Held so the registry's process counter keeps reading while this sink lives (see {@link ProcessTotal}). */
+    private final ProcessTotal processTotal;
 
     private record Key(String method, String uri, int status) {
     }
+
+    private record UnavailableKey(String method, String uri, String reason) {
+    }
+
+    /**
+     * The state object of a registry's {@code allocline.process.allocated} counter, shared by every sink on that
+     * registry. Micrometer holds a function counter's state weakly and registers a meter once per id: were the
+     * state the first sink, the counter would stop reading when that sink's application is gone, even while
+     * another application's sink still uses the registry. Each sink holds its registry's token strongly, so
+     * the counter reads while any of them lives; the registry still holds no sink.
+     */
+    private static final class ProcessTotal {
+        double read() {
+            return AllocLine.processAllocatedBytes().orElse(0);
+        }
+    }
+
+    /** Registry to the token of its process counter; weak both ways, so neither side is kept alive by it. */
+    private static final Map<MeterRegistry, WeakReference<ProcessTotal>> PROCESS_TOTALS = new WeakHashMap<>();
 
     /** A sink with the defaults (no histogram buckets). */
     public MicrometerSink(MeterRegistry registry) {
@@ -73,10 +106,27 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
         this.registry = b.registry;
         this.percentileHistogram = b.percentileHistogram;
         this.slos = b.slos;
-        if (AllocLine.processAllocatedBytes().isPresent()) {
-            FunctionCounter.builder(PROCESS_ALLOCATED, this, s -> AllocLine.processAllocatedBytes().orElse(0))
+        this.processTotal = AllocLine.processAllocatedBytes().isPresent() ? processTotal(registry) : null;
+    }
+
+    private static ProcessTotal processTotal(MeterRegistry registry) {
+        synchronized (PROCESS_TOTALS) {
+            WeakReference<ProcessTotal> ref = PROCESS_TOTALS.get(registry);
+            ProcessTotal total = ref == null ? null : ref.get();
+            if (total != null) {
+                return total;
+            }
+            // Every sink that used this registry is gone: their counter no longer reads, so it is replaced.
+            FunctionCounter stale = registry.find(PROCESS_ALLOCATED).functionCounter();
+            if (stale != null) {
+                registry.remove(stale);
+            }
+            total = new ProcessTotal();
+            FunctionCounter.builder(PROCESS_ALLOCATED, total, ProcessTotal::read)
                     .baseUnit("bytes").description("Bytes allocated by the whole process, dead threads included")
                     .register(registry);
+            PROCESS_TOTALS.put(registry, new WeakReference<>(total));
+            return total;
         }
     }
 
@@ -90,13 +140,17 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
         String method = METHODS.contains(line.httpMethod()) ? line.httpMethod() : "UNKNOWN";
         String uri = uri(line);
         if (line.allocatedBytes() < 0) {
-            Counter.builder(UNAVAILABLE).baseUnit("requests")
-                    .description("Requests whose allocated bytes the JVM could not count")
-                    .tags("method", method, "uri", uri, "reason", line.allocUnavailableReason().orElse("unavailable"))
-                    .register(registry).increment();
+            unavailable.computeIfAbsent(new UnavailableKey(method, uri, line.allocUnavailableReason().orElse("unavailable")),
+                    this::unavailableCounter).increment();
             return;
         }
         summaries.computeIfAbsent(new Key(method, uri, line.status()), this::summary).record(line.allocatedBytes());
+    }
+
+    private Counter unavailableCounter(UnavailableKey k) {
+        return Counter.builder(UNAVAILABLE).baseUnit("requests")
+                .description("Requests whose allocated bytes the JVM could not count")
+                .tags("method", k.method(), "uri", k.uri(), "reason", k.reason()).register(registry);
     }
 
     private DistributionSummary summary(Key k) {
@@ -131,8 +185,13 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
 
     @Override
     public void onProfile(ProfileReport report) {
-        Counter.builder(PROFILES).description("Requests over the profile threshold, by what became of their profile")
-                .tag("result", report.result().tag()).register(registry).increment();
+        Counter c = profiles.get(report.result());
+        if (c == null) {
+            c = profiles.computeIfAbsent(report.result(), r -> Counter.builder(PROFILES)
+                    .description("Requests over the profile threshold, by what became of their profile")
+                    .tag("result", r.tag()).register(registry));
+        }
+        c.increment();
     }
 
     /** Options of a {@link MicrometerSink}. */

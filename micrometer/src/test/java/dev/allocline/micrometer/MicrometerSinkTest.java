@@ -124,6 +124,79 @@ class MicrometerSinkTest {
                 samples(scrape, "http_server_requests_allocated_unavailable_requests_total"));
     }
 
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Bytes the calling thread allocates per call of {@code action}, after a warm-up. */
+    private static double bytesPerCall(Runnable action) {
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            action.run(); // warm: the JIT compiles the path, the meter exists
+        }
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < n; i++) {
+            action.run();
+        }
+        return (double) (THREADS.getCurrentThreadAllocatedBytes() - before) / n;
+    }
+
+    /**
+     * Every request of a virtual-thread service takes the unavailable path: it must cost what a counted request
+     * costs (a lookup and an add), not a meter registration (builder, tags, id, registry lookup) each time.
+     */
+    @Test
+    void anUncountedRequestCostsNoMoreThanACountedOne() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MicrometerSink sink = new MicrometerSink(registry);
+        CanonicalLine counted = new CanonicalLine("r1", "GET", "/v/1", "/v/{id}", 200, true, Duration.ofMillis(1), 4096,
+                Optional.empty(), 1, -1, 2, Optional.empty(), Map.of());
+        CanonicalLine uncounted = new CanonicalLine("r2", "GET", "/v/1", "/v/{id}", 200, true, Duration.ofMillis(1), -1,
+                Optional.of("virtual_thread"), 1, -1, 2, Optional.empty(), Map.of());
+        double countedBytes = bytesPerCall(() -> sink.accept(counted));
+        double uncountedBytes = bytesPerCall(() -> sink.accept(uncounted));
+        System.out.printf("bytes per line: counted %.1f, unavailable %.1f%n", countedBytes, uncountedBytes);
+        assertTrue(uncountedBytes <= countedBytes + 16, "unavailable path allocates " + uncountedBytes
+                + " bytes a line, the counted path " + countedBytes + ": a meter is registered per request");
+        assertEquals(Map.of("{method=\"GET\",reason=\"virtual_thread\",uri=\"/v/{id}\"}", 40_000.0),
+                samples(registry.scrape(), "http_server_requests_allocated_unavailable_requests_total"));
+    }
+
+    /** A storm of overruns inside the cooldown reports a skipped profile each: counting one is an add. */
+    @Test
+    void countingAProfileResultRegistersNothing() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MicrometerSink sink = new MicrometerSink(registry);
+        dev.allocline.profile.ProfileReport skipped = new dev.allocline.profile.ProfileReport(
+                dev.allocline.profile.ProfileReport.ProfileResult.SKIPPED_COOLDOWN, "r1", null, Map.of());
+        double bytes = bytesPerCall(() -> sink.onProfile(skipped));
+        System.out.printf("bytes per profile report: %.1f%n", bytes);
+        assertTrue(bytes < 16, "a profile report allocates " + bytes + " bytes: a meter is registered per report");
+        assertEquals(Map.of("{result=\"skipped_cooldown\"}", 40_000.0),
+                samples(registry.scrape(), "allocline_profiles_total"));
+    }
+
+    /**
+     * Two applications share one registry: the process counter is registered once, by the first sink. When that
+     * application is gone, the counter must go on reading the process's bytes for the other one, not NaN.
+     */
+    @Test
+    void theProcessCounterOutlivesTheSinkThatRegisteredItWhileAnotherSinkUsesTheRegistry() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.allocline.AllocLine.processAllocatedBytes().isPresent(),
+                "this JVM has the process-wide counter");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        java.lang.ref.WeakReference<MicrometerSink> first = new java.lang.ref.WeakReference<>(new MicrometerSink(registry));
+        MicrometerSink second = new MicrometerSink(registry);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (first.get() != null) { // the first application is undeployed and its sink collected
+            assertTrue(System.nanoTime() - deadline < 0, "the first sink was not collected within 10 s");
+            System.gc();
+        }
+        double value = registry.get(MicrometerSink.PROCESS_ALLOCATED).functionCounter().count();
+        assertTrue(value > 0, "the process counter reads " + value + " while " + second + " still uses the registry");
+        assertTrue(samples(registry.scrape(), "allocline_process_allocated_bytes_total").values().stream()
+                .allMatch(v -> v > 0), registry::scrape);
+    }
+
     @Test
     void histogramsAndServiceLevelBucketsAreOptIn() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -2,6 +2,7 @@ package dev.allocline.test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeout;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
@@ -11,6 +12,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Application;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.test.JerseyTest;
 import org.junit.jupiter.api.Test;
@@ -88,6 +94,131 @@ class BudgetsInJerseyTestTest extends JerseyTest {
         Throwable t = events.failed().stream().findFirst().orElseThrow().getPayload(
                 org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
         assertTrue(t.getMessage().contains("allocation budget exceeded: GET /mib/{n}"), t.getMessage());
+    }
+
+    /** Run through the test kit only: a route skipped by the application's own settings gets no line. */
+    static final class SkipsARoute extends JerseyTest {
+        @RegisterExtension
+        static final AllocationBudgets BUDGETS = new AllocationBudgets()
+                .configure(b -> b.skip(line -> line.httpRoute().equals("/mib/{n}")));
+
+        @Override
+        protected Application configure() {
+            return new ResourceConfig(Allocating.class).register(BUDGETS.feature());
+        }
+
+        @Test
+        void first() {
+            assertEquals(200, target("/mib/1").request().get().getStatus());
+            assertEquals(List.of(), assertTimeout(Duration.ofSeconds(10), () -> BUDGETS.lines()));
+        }
+
+        @Test
+        void second() {
+            assertEquals(200, target("/mib/1").request().get().getStatus());
+            assertEquals(List.of(), assertTimeout(Duration.ofSeconds(10), () -> BUDGETS.lines()));
+        }
+    }
+
+    @Test
+    void aSkippedRequestDoesNotHoldUpTheAssertionsThatFollow() {
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(SkipsARoute.class))
+                .execute().testEvents();
+        assertEquals(2, events.succeeded().count(), () -> failures(events));
+    }
+
+    static final CountDownLatch ENTERED = new CountDownLatch(1);
+    static final CountDownLatch RELEASE = new CountDownLatch(1);
+
+    @jakarta.ws.rs.Path("/held")
+    public static final class Held {
+        @GET
+        public String get() throws InterruptedException {
+            ENTERED.countDown();
+            RELEASE.await(60, TimeUnit.SECONDS);
+            return "released";
+        }
+    }
+
+    /** Run through the test kit only: a request still running when the test reads the lines. */
+    static final class RequestStillRunning extends JerseyTest {
+        @RegisterExtension
+        static final AllocationBudgets BUDGETS = new AllocationBudgets().timeout(Duration.ofSeconds(2));
+
+        @Override
+        protected Application configure() {
+            return new ResourceConfig(Held.class).register(BUDGETS.feature());
+        }
+
+        @Test
+        void readsTheLinesWhileARequestRuns() throws Exception {
+            Future<jakarta.ws.rs.core.Response> response = target("/held").request().async().get();
+            assertTrue(ENTERED.await(30, TimeUnit.SECONDS));
+            try {
+                BUDGETS.lines();
+            } finally {
+                RELEASE.countDown();
+                assertEquals(200, response.get(30, TimeUnit.SECONDS).getStatus());
+            }
+        }
+    }
+
+    @Test
+    void aWaitThatTimesOutFailsTheTestSayingWhy() {
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(RequestStillRunning.class))
+                .execute().testEvents();
+        assertEquals(1, events.failed().count(), () -> failures(events));
+        Throwable t = thrown(events);
+        assertTrue(t instanceof AssertionError && t.getMessage().contains("1 of 1 requests")
+                && t.getMessage().contains("not finished"), t::toString);
+    }
+
+    @Test
+    void theTimeoutMustBePositive() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AllocationBudgets().timeout(Duration.ZERO));
+        assertTrue(e.getMessage().contains("timeout"), e.getMessage());
+    }
+
+    /** Run through the test kit only: the declared route lacks the prefix the application's routes have. */
+    @AllocationBudget(route = "/api/mib/{n}", bytes = 1)
+    static final class DeclaredRouteNeverMatched extends JerseyTest {
+        @RegisterExtension
+        static final AllocationBudgets BUDGETS = new AllocationBudgets();
+
+        @Override
+        protected Application configure() {
+            return new ResourceConfig(Allocating.class).register(BUDGETS.feature());
+        }
+
+        @Test
+        void sendsAnOverrunToAnotherRoute() {
+            assertEquals(200, target("/mib/8").request().get().getStatus());
+        }
+    }
+
+    @Test
+    void aDeclaredRouteThatNoRequestMatchedFailsTheClassNamingTheRoutesSeen() {
+        Events classes = EngineTestKit.engine("junit-jupiter").selectors(selectClass(DeclaredRouteNeverMatched.class))
+                .execute().containerEvents();
+        assertEquals(1, classes.failed().count(), () -> "the class must fail: " + failures(classes));
+        Throwable t = thrown(classes);
+        assertTrue(t.getMessage().contains("/api/mib/{n}") && t.getMessage().contains("routes seen: [/mib/{n}]"),
+                t.getMessage());
+    }
+
+    private static Throwable thrown(Events events) {
+        return events.failed().stream().findFirst().orElseThrow().getPayload(
+                org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
+    }
+
+    private static String failures(Events events) {
+        StringBuilder sb = new StringBuilder();
+        events.failed().stream().forEach(e -> sb.append(e.getTestDescriptor().getDisplayName()).append(": ")
+                .append(e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                        .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).orElse(null))
+                .append('\n'));
+        return sb.toString();
     }
 
     /** Run through the test kit only: profiles captured, so the failure shows the allocation sites. */

@@ -5,8 +5,6 @@ import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -308,7 +306,8 @@ public final class Request implements UnansweredRequest {
         if (!isFieldKey(key) || LineFormat.RESERVED_KEYS.contains(key)) {
             return false;
         }
-        Object v = fieldValue(value);
+        // Read here, on the putting thread: the line is formatted later, when a mutable number may differ.
+        Object v = FieldValues.of(value);
         synchronized (this) {
             if (finished) {
                 return false;
@@ -345,22 +344,6 @@ public final class Request implements UnansweredRequest {
             }
         }
         return true;
-    }
-
-    /** Numbers and booleans stay what they are (JSON layouts keep them typed); anything else becomes bounded text. */
-    private static Object fieldValue(Object value) {
-        if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte
-                || value instanceof Double || value instanceof Float || value instanceof Boolean
-                || value instanceof BigDecimal || value instanceof BigInteger) {
-            return value;
-        }
-        String s;
-        try {
-            s = String.valueOf(value);
-        } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            s = "(toString failed: " + e.getClass().getName() + ")";
-        }
-        return s.length() > MAX_VALUE_CHARS ? s.substring(0, MAX_VALUE_CHARS) + "...[truncated]" : s;
     }
 
     /**

@@ -28,11 +28,16 @@ import org.apache.logging.log4j.util.TriConsumer;
 public final class LineMessage extends MapMessage<LineMessage, Object> {
     private static final long serialVersionUID = 1L;
 
-    private final transient String prefix;
+    /** Serialized (with the text): a deserialized message has neither the line nor the ordered fields. */
+    private final String prefix;
     private final transient Map<String, ?> fieldsInOrder;
     private final transient CanonicalLine line;
-    /** Rendered once: Log4j2 formats a message when the event is created and the layout asks again. */
-    private transient String formatted;
+    /**
+     * Rendered once: Log4j2 formats a message when the event is created and the layout asks again.
+     * Serialized, rendered first by {@link #writeReplace}: the map comes back sorted by key, so the text
+     * could not be rebuilt in the line's order on the other side (socket and JMS appenders ship events).
+     */
+    private String formatted;
     /** Whether the map holds the fields; false only for a canonical line nobody has read as a map yet. */
     private transient volatile boolean filled;
 
@@ -305,9 +310,10 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         return super.with(key, value);
     }
 
-    /** Serialized with its map filled: the line itself is not serialized. */
+    /** Serialized with its map filled and its text rendered: the line itself is not serialized. */
     private Object writeReplace() {
         fill();
+        getFormattedMessage();
         return this;
     }
 }

@@ -1,5 +1,6 @@
 package dev.allocline.internal.meter;
 
+import dev.allocline.internal.BackgroundThreads;
 import java.lang.invoke.CallSite;
 import java.lang.invoke.LambdaMetafactory;
 import java.lang.invoke.MethodHandle;
@@ -66,11 +67,9 @@ public final class ProcessAllocationSampler {
     private ProcessAllocationSampler(Duration interval) {
         this.intervalNanos = interval.toNanos();
         this.sampled = readTotalAllocatedBytes().orElse(-1L);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "allocline-total-alloc-sampler");
-            t.setDaemon(true);
-            return t;
-        });
+        // Lives as long as any application holds a lease, so it must not keep the first one's loader.
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(
+                r -> BackgroundThreads.newDaemon(r, "allocline-total-alloc-sampler"));
         scheduler.schedule(this::tick, intervalNanos, TimeUnit.NANOSECONDS);
     }
 

@@ -1,5 +1,6 @@
 package dev.allocline.internal.profile;
 
+import dev.allocline.internal.BackgroundThreads;
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.AllocLineSettings;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -74,11 +76,9 @@ public final class ProfileTrigger implements AutoCloseable {
         this.log = Logging.failures();
         long now = System.nanoTime();
         this.gate = new AtomicLong(now == IN_FLIGHT ? now + 1 : now);
-        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), r -> {
-            Thread t = new Thread(r, "allocline-profile");
-            t.setDaemon(true);
-            return t;
-        });
+        // Started by the first overrun, on its request thread: nothing of that thread may stay with it.
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                r -> BackgroundThreads.newDaemon(r, "allocline-profile"));
     }
 
     /** Starts the continuous JFR recording (for {@link ProfileKind#JFR}). */
@@ -110,7 +110,7 @@ public final class ProfileTrigger implements AutoCloseable {
             }
             return Optional.empty();
         }
-        String key = settings.environment() + "/profiles/" + line.requestId() + settings.profileKind().extension();
+        String key = key(line.requestId());
         try {
             worker.execute(() -> capture(now, key, line, window));
         } catch (RejectedExecutionException e) {
@@ -118,6 +118,18 @@ public final class ProfileTrigger implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(key);
+    }
+
+    /**
+     * {@code {environment}/profiles/{requestId}-{16 hex digits}{extension}}. The id may be the client's (a
+     * trusted request-id header) and may repeat; the suffix is the server's, so no client can name the key
+     * of another request's profile, and a repeated id still gets a key of its own (one profile line each).
+     * The stores refuse a key already stored, so even a collision never replaces a profile.
+     */
+    private String key(String requestId) {
+        return settings.environment() + "/profiles/" + requestId + "-"
+                + String.format(Locale.ROOT, "%016x", ThreadLocalRandom.current().nextLong())
+                + settings.profileKind().extension();
     }
 
     private void capture(long claimedAt, String key, CanonicalLine line, RequestWindow window) {
@@ -129,7 +141,7 @@ public final class ProfileTrigger implements AutoCloseable {
         f.put("profile_key", key);
         f.put("profile_kind", settings.profileKind().name().toLowerCase(Locale.ROOT));
         try {
-            Files.createDirectories(settings.profileTempDirectory());
+            Path dir = PrivateDirectory.prepare(settings.profileTempDirectory());
             long expected = expectedSize();
             long usable = Files.getFileStore(settings.profileTempDirectory()).getUsableSpace();
             if (expected > settings.profileMaxDiskBytes() || expected > usable) {
@@ -139,8 +151,8 @@ public final class ProfileTrigger implements AutoCloseable {
                 notStored(f, "disk_budget", detail);
                 return;
             }
-            tmp = settings.profileTempDirectory().resolve("allocline-" + line.requestId() + "-" + System.nanoTime()
-                    + settings.profileKind().extension());
+            // Owner-only from its creation, under a name of the library's (not the client's request id).
+            tmp = PrivateDirectory.newFile(dir, "allocline-", settings.profileKind().extension());
             captureTo(tmp);
             AllocationSites.Result sites = settings.profileKind() == ProfileKind.JFR
                     ? AllocationSites.analyse(tmp, window, SITES, settings.applicationPackages()) : null;
@@ -241,8 +253,12 @@ public final class ProfileTrigger implements AutoCloseable {
             }
             r.dumpTo(tmp);
         } else {
+            // dumpHeap refuses an existing file: the owner-only one made for it is removed first. Nobody else
+            // can take the name in between, the directory being this user's alone.
+            Files.delete(tmp);
             ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
                     .dumpHeap(tmp.toString(), settings.heapDumpLive());
+            PrivateDirectory.restrict(tmp); // HotSpot writes 0600 today; not a documented promise
         }
     }
 
