@@ -61,7 +61,13 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
             "TRACE", "CONNECT");
 
+    /** The {@code uri} tag of every route past {@link Builder#maxUris}. */
+    public static final String OTHER_URIS = "OTHER";
+
     private final MeterRegistry registry;
+    private final int maxUris;
+    /** The {@code uri} values with series of their own; at most {@link #maxUris}, the first ones seen. */
+    private final Set<String> uris = ConcurrentHashMap.newKeySet();
     private final boolean percentileHistogram;
     private final double[] slos;
     private final ConcurrentMap<Key, DistributionSummary> summaries = new ConcurrentHashMap<>();
@@ -106,6 +112,7 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
         this.registry = b.registry;
         this.percentileHistogram = b.percentileHistogram;
         this.slos = b.slos;
+        this.maxUris = b.maxUris;
         this.processTotal = AllocLine.processAllocatedBytes().isPresent() ? processTotal(registry) : null;
     }
 
@@ -138,7 +145,7 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
     @Override
     public void accept(CanonicalLine line) {
         String method = METHODS.contains(line.httpMethod()) ? line.httpMethod() : "UNKNOWN";
-        String uri = uri(line);
+        String uri = admitted(uri(line));
         if (line.allocatedBytes() < 0) {
             unavailable.computeIfAbsent(new UnavailableKey(method, uri, line.allocUnavailableReason().orElse("unavailable")),
                     this::unavailableCounter).increment();
@@ -165,6 +172,22 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
             b.serviceLevelObjectives(slos);
         }
         return b.register(registry);
+    }
+
+    /**
+     * {@code uri}, or {@link #OTHER_URIS} once {@link #maxUris} values have series: routes are templates,
+     * but an application with routes made at run time (or a container that spells its base path many
+     * ways) must not grow the registry without bound. One set lookup on the common path.
+     */
+    private String admitted(String uri) {
+        if (uris.contains(uri)) {
+            return uri;
+        }
+        if (uris.size() < maxUris) {
+            uris.add(uri); // a race may admit a few past the bound; it stays bounded
+            return uri;
+        }
+        return OTHER_URIS;
     }
 
     /** Micrometer's Jersey conventions for the {@code uri} tag. */
@@ -199,6 +222,7 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
         private final MeterRegistry registry;
         private boolean percentileHistogram;
         private double[] slos = new double[0];
+        private int maxUris = 1000;
 
         private Builder(MeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -221,6 +245,19 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
                 d[i] = bytes[i];
             }
             this.slos = d;
+            return this;
+        }
+
+        /**
+         * Most distinct {@code uri} tag values; later routes are tagged {@link #OTHER_URIS}. Default 1000.
+         *
+         * @throws IllegalArgumentException naming {@code maxUris} when not positive
+         */
+        public Builder maxUris(int max) {
+            if (max <= 0) {
+                throw new IllegalArgumentException("maxUris must be positive, was " + max);
+            }
+            this.maxUris = max;
             return this;
         }
 

@@ -124,6 +124,27 @@ class MicrometerSinkTest {
                 samples(scrape, "http_server_requests_allocated_unavailable_requests_total"));
     }
 
+    /**
+     * Routes are templates, but an application can make routes at run time: past {@code maxUris}
+     * distinct values, later routes share one {@code uri} value, so the registry stays bounded.
+     */
+    @Test
+    void distinctUrisAreCappedAndTheRestShareOneSeries() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MicrometerSink sink = MicrometerSink.builder(registry).maxUris(3).build();
+        for (int i = 0; i < 50; i++) {
+            sink.accept(new CanonicalLine("r" + i, "GET", "/gen/" + i, "/gen-" + i + "/{id}", 200, true,
+                    Duration.ofMillis(1), 1000, Optional.empty(), 1, -1, 2, Optional.empty(), Map.of()));
+        }
+        Map<String, Double> counts = samples(registry.scrape(), "http_server_requests_allocated_bytes_count");
+        assertEquals(4, counts.size(), counts::toString);
+        assertEquals(47.0, counts.entrySet().stream().filter(e -> e.getKey().contains("uri=\"OTHER\""))
+                .mapToDouble(Map.Entry::getValue).sum(), counts::toString);
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MicrometerSink.builder(registry).maxUris(0));
+        org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("maxUris"), bad::getMessage);
+    }
+
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
