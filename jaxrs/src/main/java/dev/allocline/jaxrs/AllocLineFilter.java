@@ -156,9 +156,9 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     }
 
     /**
-     * Per resource method, after matching and after every other request filter (so a span a filter made
-     * current is current here): the route template and the trace ids. Routes are computed once per
-     * method at deployment, from the application path and the class's and method's {@code @Path}.
+     * Per resource method, after matching: the route template first of all request filters, the trace
+     * ids and the method's start last of all. Routes are computed once per method at deployment, from
+     * the application path and the class's and method's {@code @Path}.
      */
     static final class Matched implements DynamicFeature {
         private final AllocLineRuntime runtime;
@@ -170,7 +170,8 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         @Override
         public void configure(ResourceInfo info, FeatureContext context) {
             Method m = info.getResourceMethod();
-            context.register(new MethodStart(runtime, template(info.getResourceClass(), m), suspends(m)));
+            context.register(new RouteFound(runtime, template(info.getResourceClass(), m)));
+            context.register(new MethodStart(runtime, suspends(m)));
         }
 
         /**
@@ -212,27 +213,20 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         }
     }
 
-    @Priority(Integer.MAX_VALUE)
-    static final class MethodStart implements ContainerRequestFilter {
+    /**
+     * First of the request filters after matching: the route, before any filter of the application can
+     * answer the request itself (a 401 or 403 from an authentication filter still has its route).
+     */
+    @Priority(Integer.MIN_VALUE)
+    static final class RouteFound implements ContainerRequestFilter {
         private final AllocLineRuntime runtime;
         private final String template;
-        private final boolean suspends;
         /** {base path, route}: the base path is the same for every request of a deployment, so the route is joined once. */
         private volatile String[] route = {null, null};
 
-        MethodStart(AllocLineRuntime runtime, String template, boolean suspends) {
+        RouteFound(AllocLineRuntime runtime, String template) {
             this.runtime = runtime;
             this.template = template;
-            this.suspends = suspends;
-        }
-
-        private String routeFor(String base) {
-            String[] r = route;
-            if (r[1] == null || !java.util.Objects.equals(r[0], base)) {
-                r = new String[] {base, dev.allocline.internal.accounting.Routes.join(base, template)};
-                route = r;
-            }
-            return r[1];
         }
 
         @Override
@@ -244,6 +238,43 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
             try {
                 String base = ctx.getUriInfo().getBaseUri() == null ? null : ctx.getUriInfo().getBaseUri().getRawPath();
                 r.route(routeFor(base));
+            } catch (RuntimeException | LinkageError e) {
+                runtime.failures().warn("matched", "allocline: could not record the route of request "
+                        + r.requestId() + "; its line may be partial: " + e, e);
+            }
+        }
+
+        private String routeFor(String base) {
+            String[] r = route;
+            if (r[1] == null || !java.util.Objects.equals(r[0], base)) {
+                r = new String[] {base, dev.allocline.internal.accounting.Routes.join(base, template)};
+                route = r;
+            }
+            return r[1];
+        }
+    }
+
+    /**
+     * Last of the request filters after matching (so a span a filter made current is current here): the
+     * trace ids, and the thread's part in the method.
+     */
+    @Priority(Integer.MAX_VALUE)
+    static final class MethodStart implements ContainerRequestFilter {
+        private final AllocLineRuntime runtime;
+        private final boolean suspends;
+
+        MethodStart(AllocLineRuntime runtime, boolean suspends) {
+            this.runtime = runtime;
+            this.suspends = suspends;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext ctx) {
+            Request r = of(ctx.getProperty(AllocLine.REQUEST_PROPERTY));
+            if (r == null) {
+                return;
+            }
+            try {
                 r.captureTrace();
                 if (suspends) {
                     // The method may return before the request is answered, and nothing standard says when
@@ -255,8 +286,8 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
                     ThreadWork.enter(r, true);
                 }
             } catch (RuntimeException | LinkageError e) {
-                runtime.failures().warn("matched", "allocline: could not record the route of request "
-                        + r.requestId() + "; its line may be partial: " + e, e);
+                runtime.failures().warn("method-start", "allocline: could not follow request " + r.requestId()
+                        + " into its method; its line may be partial: " + e, e);
             }
         }
     }

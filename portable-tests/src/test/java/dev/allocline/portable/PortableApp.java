@@ -37,7 +37,7 @@ public final class PortableApp extends Application {
 
     @Override
     public Set<Object> getSingletons() {
-        return Set.of(filter, new Api(), new ConflictMapper(), new HeavyWriter());
+        return Set.of(filter, new Api(), new ConflictMapper(), new HeavyWriter(), new Unauthorized());
     }
 
     static void allocate(long bytes) {
@@ -56,6 +56,18 @@ public final class PortableApp extends Application {
         @Override
         public Response toResponse(Conflict e) {
             return Response.status(409).entity("conflict").type(MediaType.TEXT_PLAIN).build();
+        }
+    }
+
+    /** The application's own authentication: answers 401 after matching, before the method. */
+    @Provider
+    @jakarta.annotation.Priority(jakarta.ws.rs.Priorities.AUTHENTICATION)
+    public static final class Unauthorized implements jakarta.ws.rs.container.ContainerRequestFilter {
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext ctx) {
+            if (ctx.getUriInfo().getPath().contains("secret")) {
+                ctx.abortWith(Response.status(401).build());
+            }
         }
     }
 
@@ -170,6 +182,12 @@ public final class PortableApp extends Application {
                 AllocLine.put("where", "wrapped");
                 response.resume("wrapped");
             });
+        }
+
+        @GET
+        @Path("secret/{id}")
+        public String secret(@PathParam("id") long id) {
+            return "secret " + id;
         }
 
         @GET

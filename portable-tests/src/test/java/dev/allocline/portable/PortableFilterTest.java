@@ -260,6 +260,13 @@ class PortableFilterTest {
     // ---- 4. routes ----
 
     @Test
+    void aRequestRefusedByTheApplicationsAuthenticationFilterHasItsRoute() throws Exception {
+        CanonicalLine l = line("/p/secret/7", 401);
+        assertEquals(401, l.status());
+        assertEquals("/api/p/secret/{id}", l.httpRoute());
+    }
+
+    @Test
     void theRouteIsTheTemplateUnderTheApplicationPath() throws Exception {
         CanonicalLine l = line("/p/users/42", 200);
         assertEquals("/api/p/users/42", l.httpPath());
