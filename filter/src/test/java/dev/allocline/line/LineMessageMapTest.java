@@ -178,4 +178,35 @@ class LineMessageMapTest {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * Every method of {@code MapMessage} that reads or changes the map is overridden to fill it first;
+     * a method a later Log4j2 adds would read an empty map and lose the line's fields in JSON layouts.
+     * So every overridable method must be overridden, or be on this list of ones that never touch the
+     * map, each with its reason.
+     */
+    @Test
+    void everyMapMessageMethodThatCouldReadTheMapIsOverridden() {
+        java.util.Map<String, String> touchNoMap = java.util.Map.of(
+                "getFormat", "the format name, set once",
+                "getFormats", "the format names, constant",
+                "getThrowable", "always null for a map message",
+                "toKey", "maps a key name, reads no entry",
+                "validate", "checks a key and value before a put, reads no entry");
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (java.lang.reflect.Method m : org.apache.logging.log4j.message.MapMessage.class.getDeclaredMethods()) {
+            int mod = m.getModifiers();
+            if (java.lang.reflect.Modifier.isStatic(mod) || java.lang.reflect.Modifier.isPrivate(mod)
+                    || java.lang.reflect.Modifier.isFinal(mod) || m.isSynthetic() || m.isBridge()
+                    || touchNoMap.containsKey(m.getName())) {
+                continue;
+            }
+            try {
+                LineMessage.class.getDeclaredMethod(m.getName(), m.getParameterTypes());
+            } catch (NoSuchMethodException e) {
+                missing.add(m.toString());
+            }
+        }
+        assertEquals(java.util.List.of(), missing, "MapMessage methods LineMessage does not override");
+    }
 }
