@@ -1,6 +1,6 @@
 package dev.allocline.example;
 
-import dev.allocline.jersey.AllocLine;
+import dev.allocline.AllocLine;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;

@@ -7,11 +7,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 
 /**
- * The same as {@link dev.allocline.AllocLine}, under the name Jersey users first learnt: add fields to
- * the current request's line, read its id and bytes so far, carry it onto the application's threads.
- * Works the same with {@code AllocLineFeature} and with the portable {@code AllocLineFilter}. Any thread;
- * never throws.
+ * The same as {@link dev.allocline.AllocLine}, under the name Jersey users first learnt. Deprecated:
+ * there is one {@code AllocLine} to import, {@link dev.allocline.AllocLine}, which works the same with
+ * {@code AllocLineFeature} and with the portable {@code AllocLineFilter}; this class only delegates to it
+ * and will be removed. Any thread; never throws.
+ *
+ * @deprecated use {@link dev.allocline.AllocLine}
  */
+@Deprecated(since = "0.1.0", forRemoval = true)
 public final class AllocLine {
 
     /** See {@link dev.allocline.AllocLine#REQUEST_PROPERTY}. */

@@ -1,5 +1,6 @@
 package dev.allocline.jersey;
 
+import dev.allocline.AllocLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 

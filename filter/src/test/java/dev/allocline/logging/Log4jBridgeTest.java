@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.allocline.jersey.AllocLine;
+import dev.allocline.AllocLine;
 import dev.allocline.jersey.AllocLineFeature;
 import dev.allocline.testing.Eventually;
 import dev.allocline.testing.LoopbackServer;

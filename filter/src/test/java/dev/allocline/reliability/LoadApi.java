@@ -1,6 +1,6 @@
 package dev.allocline.reliability;
 
-import dev.allocline.jersey.AllocLine;
+import dev.allocline.AllocLine;
 import dev.allocline.testing.Allocate;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
