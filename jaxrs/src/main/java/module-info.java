@@ -26,4 +26,5 @@ module dev.allocline {
     exports dev.allocline.profile;
     // The runtime adapters drive the same accounting; nothing else may.
     exports dev.allocline.internal.accounting to dev.allocline.jersey, dev.allocline.cxf;
+    exports dev.allocline.internal to dev.allocline.jersey;
 }

@@ -1,5 +1,6 @@
 package dev.allocline;
 
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
 import dev.allocline.internal.profile.PrivateDirectory;

@@ -2,7 +2,7 @@ package dev.allocline.jaxrs;
 
 import dev.allocline.AllocLine;
 import dev.allocline.AllocLineBuilder;
-import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.accounting.AllocLineRuntime;
 import dev.allocline.internal.accounting.Request;
 import dev.allocline.internal.accounting.ThreadWork;

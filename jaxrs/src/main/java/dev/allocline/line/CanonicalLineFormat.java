@@ -14,14 +14,14 @@ import java.util.Map;
 public final class CanonicalLineFormat {
 
     /** The first word of every canonical line's message. */
-    public static final String MESSAGE_PREFIX = "canonical_api_line";
+    public static final String MESSAGE_PREFIX = LineFormat.MESSAGE_PREFIX;
 
     private CanonicalLineFormat() {
     }
 
     /** {@code canonical_api_line key=value ...}, every text value escaped so that no client can forge a key. */
     public static String logfmt(CanonicalLine line) {
-        return LineFormat.logfmt(line);
+        return LineFormat.logfmt(MESSAGE_PREFIX, line, LineFields.INSTANCE);
     }
 
     /**
@@ -29,7 +29,7 @@ public final class CanonicalLineFormat {
      * {@code Boolean}, or an application field's value as it was put ({@code Number}s stay numbers).
      */
     public static Map<String, Object> fields(CanonicalLine line) {
-        return LineFormat.fields(line);
+        return LineFormat.fields(line, LineFields.INSTANCE);
     }
 
     /** A duration the way Go prints one, with {@code us} for microseconds: {@code 840ns}, {@code 12.345ms}. */

@@ -1,6 +1,5 @@
 package dev.allocline.line;
 
-import dev.allocline.internal.line.LineMessage;
 import java.util.Objects;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -34,7 +33,7 @@ public final class Log4j2Sink implements CanonicalLineSink {
     @Override
     public void accept(CanonicalLine line) {
         if (logger.isEnabled(level)) {
-            logger.log(level, new LineMessage(line));
+            logger.log(level, LineFields.message(line));
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.allocline.line;
 
-import dev.allocline.internal.line.LineFormat;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +34,7 @@ public final class Slf4jSink implements CanonicalLineSink {
         }
         // addKeyValue may return another builder, so the current one is carried along.
         LoggingEventBuilder[] builder = {logger.atInfo()};
-        LineFormat.writeFields(line, (key, value) -> builder[0] = builder[0].addKeyValue(key, value));
-        builder[0].setMessage(LineFormat.logfmt(line)).log();
+        LineFields.INSTANCE.writeTo(line, (key, value) -> builder[0] = builder[0].addKeyValue(key, value));
+        builder[0].setMessage(CanonicalLineFormat.logfmt(line)).log();
     }
 }

@@ -1,7 +1,7 @@
 package dev.allocline.jersey;
 
 import dev.allocline.AllocLineBuilder;
-import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.accounting.AllocLineRuntime;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;

@@ -3,7 +3,6 @@ package dev.allocline.line;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.allocline.internal.line.LineFormat;
 import dev.allocline.internal.line.LineMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,7 +38,7 @@ class LineMessageMapTest {
 
     /** Every field the line has, as the map should hold it. */
     private static Map<String, Object> expected() {
-        return LineFormat.fields(line());
+        return CanonicalLineFormat.fields(line());
     }
 
     @Test
@@ -64,7 +63,7 @@ class LineMessageMapTest {
                 },
                 m -> m.get("alloc_bytes") + "|" + m.containsKey("rows") + "|" + m.getParameters().length);
         for (Function<LineMessage, Object> read : readers) {
-            Object got = read.apply(new LineMessage(line()));
+            Object got = read.apply(LineFields.message(line()));
             if (got instanceof Map) {
                 Map<?, ?> map = (Map<?, ?>) got;
                 assertEquals(want.keySet(), map.keySet());
@@ -79,31 +78,31 @@ class LineMessageMapTest {
 
     @Test
     void formatsThatComeFromTheMapHaveEveryField() {
-        String json = new LineMessage(line()).getFormattedMessage(new String[] {"JSON"});
+        String json = LineFields.message(line()).getFormattedMessage(new String[] {"JSON"});
         assertTrue(json.contains("\"alloc_bytes\":4096") && json.contains("\"team\":\"a b\""), json);
-        String xml = new LineMessage(line()).asString("XML");
+        String xml = LineFields.message(line()).asString("XML");
         assertTrue(xml.contains("<Entry key=\"rows\">12000</Entry>"), xml);
         StringBuilder sb = new StringBuilder();
-        new LineMessage(line()).formatTo(new String[] {"JAVA"}, sb);
+        LineFields.message(line()).formatTo(new String[] {"JAVA"}, sb);
         assertTrue(sb.toString().contains("request_id=\"0123456789abcdef0123456789abcdef\""), sb.toString());
         // The plain text never needs the map and is the logfmt line.
-        assertEquals(CanonicalLineFormat.logfmt(line()), new LineMessage(line()).getFormattedMessage());
+        assertEquals(CanonicalLineFormat.logfmt(line()), LineFields.message(line()).getFormattedMessage());
     }
 
     @Test
     void aWriteKeepsTheLinesFieldsAndEqualityComparesFilledMaps() {
-        LineMessage a = new LineMessage(line());
+        LineMessage a = LineFields.message(line());
         a.with("extra", 1L);
         assertEquals(expected().size() + 1, a.getData().size());
-        assertEquals(new LineMessage(line()), new LineMessage(line()));
-        assertEquals(new LineMessage(line()).hashCode(), new LineMessage(line()).hashCode());
+        assertEquals(LineFields.message(line()), LineFields.message(line()));
+        assertEquals(LineFields.message(line()).hashCode(), LineFields.message(line()).hashCode());
     }
 
     @Test
     void aSerializedMessageCarriesItsFields() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(new LineMessage(line()));
+            out.writeObject(LineFields.message(line()));
         }
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             MapMessage<?, ?> back = (MapMessage<?, ?>) in.readObject();
@@ -118,7 +117,7 @@ class LineMessageMapTest {
      */
     @Test
     void aSerializedMessagePrintsTheSameLine() throws Exception {
-        for (LineMessage sent : List.of(new LineMessage(line()),
+        for (LineMessage sent : List.of(LineFields.message(line()),
                 new LineMessage("profile_generated_line", new LinkedHashMap<>(Map.of("request_id", "r-1"))))) {
             String text = sent.getFormattedMessage();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -140,7 +139,7 @@ class LineMessageMapTest {
 
     @Test
     void aLogEventShippedWithItsMessagePrintsTheSameLine() throws Exception {
-        LineMessage sent = new LineMessage(line());
+        LineMessage sent = LineFields.message(line());
         LogEvent event = Log4jLogEvent.newBuilder().setLoggerName("dev.allocline.canonical").setLevel(Level.INFO)
                 .setMessage(sent).build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -160,7 +159,7 @@ class LineMessageMapTest {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             for (int round = 0; round < 200; round++) {
-                LineMessage m = new LineMessage(line());
+                LineMessage m = LineFields.message(line());
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<Integer>> sizes = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {

@@ -38,7 +38,7 @@ class Log4j2SinkTest {
     @Test
     void layoutsThatFormatIntoTheirBufferGetTheSameLogfmtText() {
         CanonicalLine line = LogfmtTest.withFields(LogfmtTest.lineWith("GET", "/r/1 \"x\""), java.util.Map.of("team", "a b"));
-        dev.allocline.internal.line.LineMessage m = new dev.allocline.internal.line.LineMessage(line);
+        dev.allocline.internal.line.LineMessage m = LineFields.message(line);
         StringBuilder buffer = new StringBuilder("prefix:");
         m.formatTo(buffer);
         assertEquals("prefix:" + CanonicalLineFormat.logfmt(line), buffer.toString());

@@ -3,7 +3,7 @@ package dev.allocline.profile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.allocline.internal.RateLimitedLog;
-import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;

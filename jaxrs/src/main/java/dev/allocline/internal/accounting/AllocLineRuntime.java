@@ -1,7 +1,7 @@
 package dev.allocline.internal.accounting;
 
 import dev.allocline.internal.RateLimitedLog;
-import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.meter.ProcessAllocationSampler;
 import dev.allocline.internal.meter.ThreadAllocationCounter;
 import dev.allocline.internal.profile.ProfileTrigger;

@@ -1,7 +1,5 @@
 package dev.allocline.internal.line;
 
-import dev.allocline.line.CanonicalLine;
-import dev.allocline.line.CanonicalLineFormat;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.LinkedHashMap;
@@ -9,11 +7,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The canonical line's fields, in order, with their logfmt names. The logfmt text, the structured map
- * and the Log4j2 message are all written through {@link #writeFields}, so they cannot drift apart.
- * Stateless; any thread. Not API: may change without notice.
+ * Renders fields: the logfmt text ({@code prefix key=value ...}, every text value escaped) and the same
+ * fields as a map, both written through one {@link FieldRenderer}, so they cannot drift apart. It knows
+ * no API type: the canonical line's field order is the API package's. Stateless; any thread. Not API:
+ * may change without notice.
  */
 public final class LineFormat {
+
+    /** The first word of every canonical line's message: the formatter's, so it lives here. */
+    public static final String MESSAGE_PREFIX = "canonical_api_line";
 
     /**
      * Every key the library writes on a canonical line. An application's {@code AllocLine.put} with one
@@ -57,51 +59,24 @@ public final class LineFormat {
         }
     }
 
-    /** Writes the line's fields, in their documented order, to {@code w}. */
-    public static void writeFields(CanonicalLine line, FieldWriter w) {
-        w.text("request_id", line.requestId());
-        w.text("http_method", line.httpMethod());
-        w.text("http_path", line.httpPath());
-        w.text("http_route", line.httpRoute());
-        w.number("status", line.status());
-        w.bool("response_written", line.responseWritten());
-        w.duration("duration", line.duration().toNanos());
-        w.number("alloc_bytes", line.allocatedBytes());
-        if (line.allocUnavailableReason().isPresent()) {
-            w.text("alloc_unavailable", line.allocUnavailableReason().get());
-        }
-        w.number("alloc_threads", line.allocThreads());
-        w.number("total_alloc_delta", line.totalAllocDelta());
-        w.number("alloc_reads", line.allocReads());
-        if (line.profileKey().isPresent()) {
-            w.text("profile_key", line.profileKey().get());
-        }
-        Map<String, Object> fields = line.fields();
-        if (!fields.isEmpty()) { // an empty map's iterator is still an object
-            for (Map.Entry<String, Object> e : fields.entrySet()) {
-                w.value(e.getKey(), e.getValue());
-            }
-        }
-    }
-
-    /** The line's fields as logfmt name to value. */
-    public static Map<String, Object> fields(CanonicalLine line) {
-        Map<String, Object> m = new LinkedHashMap<>(24 + line.fields().size() * 2);
-        writeFields(line, m::put);
+    /** {@code subject}'s fields as logfmt name to value, in order. */
+    public static <T> Map<String, Object> fields(T subject, FieldRenderer<? super T> renderer) {
+        Map<String, Object> m = new LinkedHashMap<>(32);
+        renderer.writeTo(subject, m::put);
         return m;
     }
 
-    /** {@code canonical_api_line key=value ...}. */
-    public static String logfmt(CanonicalLine line) {
+    /** {@code prefix key=value ...} for {@code subject}'s fields. */
+    public static <T> String logfmt(String prefix, T subject, FieldRenderer<? super T> renderer) {
         StringBuilder sb = new StringBuilder(384);
-        appendLogfmt(line, sb);
+        appendLogfmt(prefix, subject, renderer, sb);
         return sb.toString();
     }
 
-    /** Appends {@code canonical_api_line key=value ...} to {@code sb}. */
-    public static void appendLogfmt(CanonicalLine line, StringBuilder sb) {
-        sb.append(CanonicalLineFormat.MESSAGE_PREFIX);
-        writeFields(line, new LogfmtWriter(sb));
+    /** Appends {@code prefix key=value ...} for {@code subject}'s fields to {@code sb}. */
+    public static <T> void appendLogfmt(String prefix, T subject, FieldRenderer<? super T> renderer, StringBuilder sb) {
+        sb.append(prefix);
+        renderer.writeTo(subject, new LogfmtWriter(sb));
     }
 
     /** {@code prefix key=value ...} for any fields; strings are escaped, numbers and booleans written as is. */

@@ -1,6 +1,5 @@
 package dev.allocline.internal.line;
 
-import dev.allocline.line.CanonicalLine;
 import java.util.Map;
 import org.apache.logging.log4j.message.AsynchronouslyFormattable;
 import org.apache.logging.log4j.message.MapMessage;
@@ -31,7 +30,9 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
     /** Serialized (with the text): a deserialized message has neither the line nor the ordered fields. */
     private final String prefix;
     private final transient Map<String, ?> fieldsInOrder;
-    private final transient CanonicalLine line;
+    /** What the map and text are rendered from, until filled; null once deserialized or for a plain map. */
+    private final transient Object subject;
+    private final transient FieldRenderer<Object> renderer;
     /**
      * Rendered once: Log4j2 formats a message when the event is created and the layout asks again.
      * Serialized, rendered first by {@link #writeReplace}: the map comes back sorted by key, so the text
@@ -49,26 +50,32 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
             with(e.getKey(), e.getValue());
         }
         this.fieldsInOrder = fields;
-        this.line = null;
+        this.subject = null;
+        this.renderer = null;
         this.filled = true;
     }
 
-    /** The canonical line's message: its map is filled directly, its text rendered on first use. */
-    public LineMessage(CanonicalLine line) {
-        super(15 + line.fields().size()); // the library's fields at most, then the application's
-        this.prefix = dev.allocline.line.CanonicalLineFormat.MESSAGE_PREFIX;
+    /**
+     * A message whose map is filled from {@code subject} on first use and whose text is rendered on first
+     * use; {@code capacity} is the number of fields expected.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> LineMessage(String prefix, T subject, FieldRenderer<? super T> renderer, int capacity) {
+        super(capacity);
+        this.prefix = prefix;
         this.fieldsInOrder = null;
-        this.line = line;
+        this.subject = subject;
+        this.renderer = (FieldRenderer<Object>) renderer;
     }
 
     /** Puts the line's fields in the map unless they are there already. */
     private void fill() {
-        if (filled || line == null) { // null: deserialized, with its map (see writeReplace)
+        if (filled || subject == null) { // null: deserialized, with its map (see writeReplace)
             return;
         }
         synchronized (this) {
             if (!filled) {
-                LineFormat.writeFields(line, (key, value) -> super.with(key, value));
+                renderer.writeTo(subject, (key, value) -> super.with(key, value));
                 filled = true;
             }
         }
@@ -78,7 +85,7 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
     public String getFormattedMessage() {
         String f = formatted;
         if (f == null) {
-            f = line != null ? LineFormat.logfmt(line) : LineFormat.logfmt(prefix, fieldsInOrder);
+            f = subject != null ? LineFormat.logfmt(prefix, subject, renderer) : LineFormat.logfmt(prefix, fieldsInOrder);
             formatted = f;
         }
         return f;
@@ -103,8 +110,8 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         String f = formatted;
         if (f != null) {
             buffer.append(f);
-        } else if (line != null) {
-            LineFormat.appendLogfmt(line, buffer); // no intermediate String
+        } else if (subject != null) {
+            LineFormat.appendLogfmt(prefix, subject, renderer, buffer); // no intermediate String
         } else {
             buffer.append(getFormattedMessage());
         }
@@ -310,7 +317,7 @@ public final class LineMessage extends MapMessage<LineMessage, Object> {
         return super.with(key, value);
     }
 
-    /** Serialized with its map filled and its text rendered: the line itself is not serialized. */
+    /** Serialized with its map filled and its text rendered: the subject itself is not serialized. */
     private Object writeReplace() {
         fill();
         getFormattedMessage();

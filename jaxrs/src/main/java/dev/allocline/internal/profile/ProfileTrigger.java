@@ -3,7 +3,7 @@ package dev.allocline.internal.profile;
 import dev.allocline.internal.BackgroundThreads;
 import dev.allocline.internal.RateLimitedLog;
 import dev.allocline.line.CanonicalLine;
-import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
 import dev.allocline.profile.ProfileKind;

@@ -3,7 +3,7 @@ package dev.allocline.internal.accounting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.allocline.AllocLineSettings;
+import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.line.CanonicalLine;
 import java.nio.file.Path;
 import java.time.Duration;

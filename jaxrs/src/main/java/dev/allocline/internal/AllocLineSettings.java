@@ -1,4 +1,4 @@
-package dev.allocline;
+package dev.allocline.internal;
 
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Every setting of allocline, as {@link AllocLineBuilder#build()} validated it; immutable, any thread.
+ * Every setting of allocline, as {@link dev.allocline.AllocLineBuilder#build()} validated it; immutable, any thread.
  * A record, so a setting the builder forgets to pass is a compile error, not a silently dropped option.
- * Users get one through an entry point's builder ({@code AllocLineFeature.builder()},
- * {@code AllocLineFilter.builder()}); both take the same settings.
+ * Made only by an entry point's builder ({@code AllocLineFeature.builder()},
+ * {@code AllocLineFilter.builder()}), which validates every setting: internal, so no one outside the
+ * library can build unvalidated settings and a new setting breaks no user. Not API.
  *
  * @param sinks                 where lines go, the default logging sink (if any) first
  * @param processDelta          whether lines carry {@code total_alloc_delta}
