@@ -28,8 +28,8 @@ import java.net.URI;
 import java.util.concurrent.CompletionStage;
 
 /**
- * allocline on any Jakarta REST runtime (RESTEasy, Apache CXF, Open Liberty, Jersey), with nothing but
- * the standard provider contracts. Register the instance like any provider: in
+ * allocline on any Jakarta REST runtime (RESTEasy, Apache CXF with {@code allocline-cxf}, Jersey), with
+ * nothing but the standard provider contracts. Register the instance like any provider: in
  * {@code Application.getSingletons()}, with {@code register(...)}, or from a {@code Feature}.
  *
  * <pre>{@code
@@ -39,17 +39,23 @@ import java.util.concurrent.CompletionStage;
  * }</pre>
  *
  * It is a {@code Feature} that registers: a {@code @PreMatching} request filter at the highest priority
- * (the baseline, stored as a request property), a request filter after matching per resource method
- * (the route template and the current trace), a response filter at the lowest priority, and a writer
- * interceptor around every other one, so the line is written after the entity (its serialisation's
- * bytes included), or from the response filter when there is no entity. The same settings as
- * {@code AllocLineFeature}; {@code AllocLine.put}, {@code requestId()} and {@code wrap} work the same.
+ * (the baseline, stored as a request property), per resource method the first request filter after
+ * matching (the route template) and the last one (the trace, and the method's start), a response filter
+ * at the lowest priority, and a writer interceptor around every other one, so the line is written after
+ * the entity (its serialisation's bytes included), or from the response filter when there is none. The
+ * same settings as {@code AllocLineFeature}; {@code AllocLine.put}, {@code requestId()} and {@code wrap}
+ * work the same on every thread the filters follow.
  *
- * <p>What the filter chain never sees is not counted and is documented, not guessed: a request whose
- * response filters do not run (an exception the runtime does not map) gets no line; work on a thread
- * the filters never see is counted only when wrapped with {@code AllocLine.wrap}; the request thread
- * of a suspended request is counted until the request finishes or the thread starts other work. On
- * Jersey, prefer {@code AllocLineFeature}, which follows Jersey's request events and sees all of these.
+ * <p>What the filter chain never sees is not counted and is documented, never guessed. No standard hook
+ * runs when a resource method returns, so for a method that may suspend ({@code @Suspended}, a
+ * {@code CompletionStage} or {@code Object} result) the request thread leaves the request when the method
+ * starts, and the request is followed again where it resumes: nothing of it stays on a pool thread, and
+ * the body is not counted. A request the runtime answers outside the filter chain gets its line when its
+ * thread starts another request, with {@code alloc_bytes=-1 alloc_unavailable=end_not_seen} (on CXF,
+ * {@code allocline-cxf} gives it its own line). Work on a thread the filters never see is counted only
+ * when wrapped with {@code AllocLine.wrap} from a thread the filters follow. On Quarkus REST, where the
+ * filters cannot follow a request, it refuses to start. On Jersey, prefer {@code AllocLineFeature}, which
+ * follows Jersey's request events and sees all of these.
  *
  * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request;
  * standard Jakarta REST tells a provider nothing about shutdown, so call {@link #close()} when the
