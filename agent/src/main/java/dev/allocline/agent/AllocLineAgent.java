@@ -2,15 +2,13 @@ package dev.allocline.agent;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
 
 /**
  * The allocline agent: {@code -javaagent:allocline-agent.jar} makes a virtual thread's allocated bytes
@@ -18,8 +16,8 @@ import java.util.jar.JarOutputStream;
  *
  * <p>How: the JVM has no counter for a virtual thread, but its carrier's counter is exact and cheap, and a
  * virtual thread only runs between {@code VirtualThread.mount()} and {@code unmount()} (both called by
- * {@code runContinuation()} on the carrier, around {@code cont.run()}, on JDK 21 and 25). The agent appends
- * {@code VirtualThreadCounters} to the bootstrap class path (so {@code VirtualThread} can call it),
+ * {@code runContinuation()} on the carrier, around {@code cont.run()}, on JDK 21 and 25). The agent defines
+ * {@code VirtualThreadCounters} in the bootstrap class loader (so {@code VirtualThread} can call it),
  * retransforms {@code VirtualThread} (it is loaded from the CDS archive before any agent runs) to call it
  * at the start of both methods, and the library finds it there.
  *
@@ -50,7 +48,7 @@ public final class AllocLineAgent {
     }
 
     /** Installs the hooks; null when they are in, else why nothing was installed. */
-    static String install(String args, Instrumentation inst) throws Exception {
+    static String install(String args, Instrumentation inst) throws Throwable {
         applyArgs(args);
         Class<?> virtualThread;
         try {
@@ -61,49 +59,69 @@ public final class AllocLineAgent {
         if (!inst.isRetransformClassesSupported()) {
             return "the JVM does not let agents retransform classes";
         }
-        Path jar = bootJar();
-        try (JarFile boot = new JarFile(jar.toFile())) {
-            inst.appendToBootstrapClassLoaderSearch(boot);
-            Class<?> hook = Class.forName(HOOK, false, null);
-            Module hookModule = hook.getModule();
-            Module base = Object.class.getModule();
-            Module management = ModuleLayer.boot().findModule("java.management")
-                    .orElseThrow(() -> new IllegalStateException("no java.management module"));
-            // VirtualThread (java.base) must read the hook's module; the hook reads the carrier's counter
-            // through sun.management's native and asks JavaLangAccess for the carrier once per thread.
-            inst.redefineModule(base, Set.of(hookModule), Map.of("jdk.internal.access", Set.of(hookModule)),
-                    Map.of(), Set.of(), Map.of());
-            inst.redefineModule(management, Set.of(), Map.of(), Map.of("sun.management", Set.of(hookModule)),
-                    Set.of(), Map.of());
-            Class.forName(HOOK, true, null);
-            String problem = (String) hook.getMethod("problem").invoke(null);
-            if (problem != null) {
-                return problem;
-            }
-            VirtualThreadTransformer transformer = new VirtualThreadTransformer();
-            // Stays registered: a later retransformation by another agent starts again from the class
-            // file and would drop the hooks otherwise.
-            inst.addTransformer(transformer, true);
-            try {
-                inst.retransformClasses(virtualThread);
-            } catch (Throwable t) {
-                inst.removeTransformer(transformer);
-                return "retransforming java.lang.VirtualThread failed: " + t;
-            }
-            if (!transformer.applied()) {
-                inst.removeTransformer(transformer);
-                return transformer.problem();
-            }
-            hook.getMethod("markInstalled").invoke(null);
-            return null;
-        } finally {
-            // The JVM keeps the jar open once it has loaded the class from it.
-            try {
-                Files.deleteIfExists(jar);
-            } catch (IOException e) {
-                jar.toFile().deleteOnExit();
-            }
+        try {
+            Class.forName(HOOK, false, null);
+            return null; // a second -javaagent of this jar: the first one did the work (or said why not)
+        } catch (ClassNotFoundException usual) {
+            // not defined yet
         }
+        Class<?> hook = defineHook(inst);
+        Module hookModule = hook.getModule();
+        Module base = Object.class.getModule();
+        Module management = ModuleLayer.boot().findModule("java.management")
+                .orElseThrow(() -> new IllegalStateException("no java.management module"));
+        // VirtualThread (java.base) must read the hook's module; the hook reads the carrier's counter
+        // through sun.management's native and asks JavaLangAccess for the carrier once per thread.
+        inst.redefineModule(base, Set.of(hookModule), Map.of("jdk.internal.access", Set.of(hookModule)),
+                Map.of(), Set.of(), Map.of());
+        inst.redefineModule(management, Set.of(), Map.of(), Map.of("sun.management", Set.of(hookModule)),
+                Set.of(), Map.of());
+        Class.forName(HOOK, true, null);
+        String problem = (String) hook.getMethod("problem").invoke(null);
+        if (problem != null) {
+            return problem;
+        }
+        VirtualThreadTransformer transformer = new VirtualThreadTransformer();
+        // Stays registered: a later retransformation by another agent starts again from the class
+        // file and would drop the hooks otherwise.
+        inst.addTransformer(transformer, true);
+        try {
+            inst.retransformClasses(virtualThread);
+        } catch (Throwable t) {
+            inst.removeTransformer(transformer);
+            return "retransforming java.lang.VirtualThread failed: " + t;
+        }
+        if (!transformer.applied()) {
+            inst.removeTransformer(transformer);
+            return transformer.problem();
+        }
+        hook.getMethod("markInstalled").invoke(null);
+        return null;
+    }
+
+    /**
+     * Defines the hook class in the bootstrap class loader, from its bytes in this jar. Not by appending a
+     * jar to the bootstrap search: HotSpot then turns off class data sharing for every class but the
+     * bootstrap loader's (slower start-up), and appending the agent jar itself would also make the
+     * bootstrap loader define the agent's other classes and the shaded ASM.
+     */
+    private static Class<?> defineHook(Instrumentation inst) throws Throwable {
+        byte[] bytes;
+        try (InputStream in = AllocLineAgent.class.getClassLoader().getResourceAsStream(HOOK_RESOURCE)) {
+            if (in == null) {
+                throw new IOException(HOOK_RESOURCE + " is missing from the agent jar");
+            }
+            bytes = in.readAllBytes();
+        }
+        Module base = Object.class.getModule();
+        inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(AllocLineAgent.class.getModule())),
+                Map.of(), Set.of(), Map.of());
+        Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
+        MethodHandle define = lookup.findVirtual(unsafeClass, "defineClass", MethodType.methodType(Class.class,
+                String.class, byte[].class, int.class, int.class, ClassLoader.class, ProtectionDomain.class));
+        return (Class<?>) define.invoke(unsafe, HOOK, bytes, 0, bytes.length, (ClassLoader) null, (ProtectionDomain) null);
     }
 
     private static void applyArgs(String args) {
@@ -118,24 +136,5 @@ public final class AllocLineAgent {
                 System.err.println("allocline-agent: unknown option '" + p + "' ignored (known: slots=N)");
             }
         }
-    }
-
-    /**
-     * A jar holding only the hook class, for the bootstrap search: appending the agent jar itself would
-     * make the bootstrap loader define the agent's other classes (and the shaded ASM) too.
-     */
-    private static Path bootJar() throws IOException {
-        Path jar = Files.createTempFile("allocline-agent-boot", ".jar");
-        try (InputStream in = AllocLineAgent.class.getClassLoader().getResourceAsStream(HOOK_RESOURCE)) {
-            if (in == null) {
-                throw new IOException(HOOK_RESOURCE + " is missing from the agent jar");
-            }
-            try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jout = new JarOutputStream(out)) {
-                jout.putNextEntry(new JarEntry(HOOK_RESOURCE));
-                in.transferTo(jout);
-                jout.closeEntry();
-            }
-        }
-        return jar;
     }
 }

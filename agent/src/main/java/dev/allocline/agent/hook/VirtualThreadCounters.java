@@ -13,8 +13,8 @@ import java.lang.invoke.VarHandle;
  * sum over its mounts of what its carriers allocated while it was mounted, plus, while it is mounted,
  * what the carrier allocated since this mount.
  *
- * <p>Loaded by the bootstrap class loader (the agent appends it to the bootstrap search), so that
- * {@code VirtualThread} can call it; the library finds it there reflectively. It uses nothing but the JDK.
+ * <p>Defined in the bootstrap class loader by the agent, so that {@code VirtualThread} can call it; the
+ * library finds it there reflectively. It uses nothing but the JDK.
  *
  * <p>Where the state lives: {@code VirtualThread} is loaded from the CDS archive before any agent runs, and
  * a retransformation cannot add fields, so a virtual thread's counter lives in a table allocated once,
@@ -74,8 +74,10 @@ public final class VirtualThreadCounters {
                     .findStatic(threadImpl, "getThreadAllocatedMemory0", MethodType.methodType(long.class, long.class));
             Class<?> secrets = Class.forName("jdk.internal.access.SharedSecrets", true, null);
             Class<?> jla = Class.forName("jdk.internal.access.JavaLangAccess", false, null);
-            Object access = MethodHandles.publicLookup().findStatic(secrets, "getJavaLangAccess", MethodType.methodType(jla)).invoke();
-            carrier = MethodHandles.publicLookup().findVirtual(jla, "currentCarrierThread", MethodType.methodType(Thread.class))
+            // Exported to this class's module only (the agent's redefineModule): a full lookup, not publicLookup.
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            Object access = lookup.findStatic(secrets, "getJavaLangAccess", MethodType.methodType(jla)).invoke();
+            carrier = lookup.findVirtual(jla, "currentCarrierThread", MethodType.methodType(Thread.class))
                     .bindTo(access);
             vt = Class.forName("java.lang.VirtualThread", false, null);
             long probe = (long) allocated.invokeExact(0L);
