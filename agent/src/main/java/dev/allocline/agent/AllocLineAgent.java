@@ -42,8 +42,9 @@ public final class AllocLineAgent {
             outcome = "not installed: " + t;
         }
         if (outcome != null) {
+            boolean virtualThreads = Runtime.version().feature() >= 21;
             System.err.println("allocline-agent: " + outcome
-                    + "; virtual threads keep alloc_bytes=-1 alloc_unavailable=virtual_thread");
+                    + (virtualThreads ? "; virtual threads keep alloc_bytes=-1 alloc_unavailable=virtual_thread" : ""));
         }
     }
 
