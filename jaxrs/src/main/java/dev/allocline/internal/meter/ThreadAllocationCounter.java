@@ -14,7 +14,13 @@ import java.lang.management.ManagementFactory;
  * {@code ReadMemStats} (~50 µs) could not give. It returns -1 when the JVM cannot measure the calling
  * thread: counters disabled, an unsupported JVM, or a virtual thread (JDK 21+). Callers must treat -1
  * as "unavailable" and never as zero; {@link #unavailableReason(Thread)} says why. Any thread.
- * Not API: may change without notice.
+ *
+ * <p>Virtual threads: the JVM has no counter for them. With {@code -javaagent:allocline-agent.jar}, the
+ * agent keeps one (the carrier's exact counter read at every mount and unmount, credited to the virtual
+ * thread) in a class it puts on the bootstrap class path; this class finds it there once, at start, and
+ * asks it only where the JVM said -1 for a virtual thread, so platform threads pay nothing. A virtual
+ * thread's figure counts from its first read, which is all the difference of two reads needs. The core
+ * does not depend on the agent. Not API: may change without notice.
  */
 public final class ThreadAllocationCounter {
 
@@ -22,11 +28,52 @@ public final class ThreadAllocationCounter {
     public static final String UNSUPPORTED_JVM = "unsupported_jvm";
     /** Reason given when measurement was switched off with {@code setThreadAllocatedMemoryEnabled(false)}. */
     public static final String DISABLED = "disabled";
-    /** Reason given for a virtual thread, which the JVM does not measure (JDK 21+). */
+    /**
+     * Reason given for a virtual thread, which the JVM does not measure (JDK 21+), when the allocline
+     * agent ({@code -javaagent:allocline-agent.jar}) is not running.
+     */
     public static final String VIRTUAL_THREAD = "virtual_thread";
+    /**
+     * Reason given for a virtual thread the agent does not count: its table of virtual threads was full
+     * when the thread first asked (see the agent's {@code slots} option).
+     */
+    public static final String VIRTUAL_THREAD_UNTRACKED = "virtual_thread_untracked";
+
+    /** The agent's hook class, on the bootstrap class path when {@code -javaagent:allocline-agent.jar} runs. */
+    static final String AGENT_HOOK = "dev.allocline.agent.hook.VirtualThreadCounters";
 
     private static final ThreadAllocationCounter PLATFORM = new ThreadAllocationCounter();
     private static final MethodHandle IS_VIRTUAL = findIsVirtual();
+    /** The agent's {@code ()long} and {@code (long)long} reads and its {@code (long)boolean} test; null without it. */
+    private static final MethodHandle AGENT_CURRENT;
+    private static final MethodHandle AGENT_BY_ID;
+    private static final MethodHandle AGENT_TRACKED;
+    private static final java.util.concurrent.atomic.AtomicBoolean NO_AGENT_SAID =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    static {
+        MethodHandle current = null;
+        MethodHandle byId = null;
+        MethodHandle tracked = null;
+        try {
+            // The bootstrap loader only: the agent jar on the class path without -javaagent does nothing.
+            Class<?> hook = Class.forName(AGENT_HOOK, true, null);
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            boolean installed = (boolean) lookup.findStatic(hook, "installed", MethodType.methodType(boolean.class)).invoke();
+            if (installed) {
+                current = lookup.findStatic(hook, "currentThreadAllocatedBytes", MethodType.methodType(long.class));
+                byId = lookup.findStatic(hook, "threadAllocatedBytes", MethodType.methodType(long.class, long.class));
+                tracked = lookup.findStatic(hook, "tracked", MethodType.methodType(boolean.class, long.class));
+            }
+        } catch (Throwable t) {
+            current = null; // no agent, or one this library does not understand: virtual threads stay -1
+            byId = null;
+            tracked = null;
+        }
+        AGENT_CURRENT = current;
+        AGENT_BY_ID = byId;
+        AGENT_TRACKED = tracked;
+    }
 
     private final com.sun.management.ThreadMXBean bean;
 
@@ -57,8 +104,12 @@ public final class ThreadAllocationCounter {
             return -1L;
         }
         try {
-            return bean.getCurrentThreadAllocatedBytes();
-        } catch (UnsupportedOperationException e) {
+            long bytes = bean.getCurrentThreadAllocatedBytes();
+            if (bytes < 0 && AGENT_CURRENT != null && bean.isThreadAllocatedMemoryEnabled()) {
+                bytes = (long) AGENT_CURRENT.invokeExact(); // -1 unless the caller is a counted virtual thread
+            }
+            return bytes;
+        } catch (Throwable e) {
             return -1L;
         }
     }
@@ -69,10 +120,19 @@ public final class ThreadAllocationCounter {
             return -1L;
         }
         try {
-            return bean.getThreadAllocatedBytes(threadId);
-        } catch (UnsupportedOperationException e) {
+            long bytes = bean.getThreadAllocatedBytes(threadId);
+            if (bytes < 0 && AGENT_BY_ID != null && bean.isThreadAllocatedMemoryEnabled()) {
+                bytes = (long) AGENT_BY_ID.invokeExact(threadId); // -1 unless a counted virtual thread
+            }
+            return bytes;
+        } catch (Throwable e) {
             return -1L;
         }
+    }
+
+    /** Whether virtual threads are counted: the agent is running and its hooks are in. */
+    public static boolean countsVirtualThreads() {
+        return AGENT_CURRENT != null;
     }
 
     /**
@@ -92,7 +152,17 @@ public final class ThreadAllocationCounter {
             return UNSUPPORTED_JVM;
         }
         if (isVirtual(thread)) {
-            return VIRTUAL_THREAD;
+            if (AGENT_TRACKED == null) {
+                if (NO_AGENT_SAID.compareAndSet(false, true)) {
+                    dev.allocline.internal.log.Logging.failures().warn(ThreadAllocationCounter.class.getName(),
+                            "allocline: a request ran on a virtual thread, which the JVM does not count: its line says "
+                                    + "alloc_bytes=-1 alloc_unavailable=virtual_thread. Start the JVM with "
+                                    + "-javaagent:allocline-agent.jar (artifact dev.allocline:allocline-agent) to count "
+                                    + "virtual threads exactly. Said once.", null);
+                }
+                return VIRTUAL_THREAD;
+            }
+            return VIRTUAL_THREAD_UNTRACKED;
         }
         return "unavailable";
     }
