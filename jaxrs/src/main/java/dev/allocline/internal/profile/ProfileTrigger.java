@@ -134,6 +134,7 @@ public final class ProfileTrigger implements AutoCloseable {
 
     private void capture(long claimedAt, String key, CanonicalLine line, RequestWindow window) {
         Path tmp = null;
+        Path requestTmp = null;
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("request_id", line.requestId());
         f.put("http_route", line.httpRoute());
@@ -157,6 +158,19 @@ public final class ProfileTrigger implements AutoCloseable {
             AllocationSites.Result sites = settings.profileKind() == ProfileKind.JFR
                     ? AllocationSites.analyse(tmp, window, SITES, settings.applicationPackages()) : null;
             f.put("profile_size_bytes", Files.size(tmp));
+            boolean jfr = settings.profileKind() == ProfileKind.JFR;
+            String requestUnavailable = window == null ? "no_spans" : RequestRecording.UNAVAILABLE;
+            if (jfr && requestUnavailable == null) {
+                requestTmp = PrivateDirectory.newFile(dir, "allocline-", ".request.jfr");
+                try {
+                    RequestRecording.write(tmp, requestTmp, window);
+                } catch (IOException | RuntimeException e) {
+                    // The full recording is still worth storing; the line says why its cut is missing.
+                    failures.warn("profile-request-recording", "allocline: could not write the request recording of "
+                            + key + ": " + e, e);
+                    requestUnavailable = "write_failed";
+                }
+            }
             String location = null;
             String storeError = null;
             try {
@@ -166,12 +180,12 @@ public final class ProfileTrigger implements AutoCloseable {
                 failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + key
                         + " in " + settings.profileStore() + ": " + storeError, null);
             }
-            // Deleted before the line is logged: once the line is out, nothing is left on disk.
-            Files.deleteIfExists(tmp);
-            tmp = null;
             if (location != null) {
                 f.put("stored", true);
                 f.put("location", location);
+                if (jfr) {
+                    storeRequestRecording(key, requestUnavailable == null ? requestTmp : null, requestUnavailable, f);
+                }
             } else {
                 f.put("stored", false);
                 f.put("reason", "store_failed");
@@ -188,13 +202,9 @@ public final class ProfileTrigger implements AutoCloseable {
                     + ": " + e, e);
             notStored(f, "capture_failed", e.toString());
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    failures.warn("profile-cleanup", "allocline: could not delete temporary profile " + tmp + ": " + e, null);
-                }
-            }
+            // Deleted before the line is logged: once the line is out, nothing is left on disk.
+            delete(tmp);
+            delete(requestTmp);
             // Open the gate before the line goes out: whoever reads the line may rely on the next capture
             // being allowed once the cooldown (counted from the claim) has passed.
             gate.set(claimedAt + settings.profileCooldown().toNanos() == IN_FLIGHT
@@ -206,6 +216,41 @@ public final class ProfileTrigger implements AutoCloseable {
             }
             if (listeners.length > 0) {
                 report(new ProfileReport(resultOf(f), line.requestId(), key, f));
+            }
+        }
+    }
+
+    /**
+     * Stores the request's own recording beside the full one, under the profile key with {@code .request.jfr}
+     * for {@code .jfr}, and names it on the line; or says on the line why there is none.
+     */
+    private void storeRequestRecording(String key, Path requestTmp, String unavailable, Map<String, Object> f) {
+        if (requestTmp == null) {
+            f.put("request_recording_unavailable", unavailable);
+            return;
+        }
+        String requestKey = derivedKey(key, ".request.jfr");
+        try {
+            f.put("request_recording", settings.profileStore().store(requestKey, requestTmp));
+        } catch (IOException | RuntimeException e) {
+            f.put("request_recording_unavailable", "store_failed");
+            failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + requestKey
+                    + " in " + settings.profileStore() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+        }
+    }
+
+    /** {@code {environment}/profiles/{requestId}-{suffix}.jfr} with {@code .jfr} replaced by {@code extension}. */
+    static String derivedKey(String key, String extension) {
+        String jfr = ProfileKind.JFR.extension();
+        return (key.endsWith(jfr) ? key.substring(0, key.length() - jfr.length()) : key) + extension;
+    }
+
+    private void delete(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                failures.warn("profile-cleanup", "allocline: could not delete temporary profile " + file + ": " + e, null);
             }
         }
     }
