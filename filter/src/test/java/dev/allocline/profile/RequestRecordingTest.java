@@ -173,4 +173,19 @@ class RequestRecordingTest {
         }
         assertTrue(Files.size(request) < Files.size(incident.file("location")));
     }
+
+    @Test
+    void theFlameGraphShowsTheResourceMethodThatAllocated(@TempDir Path tmp) throws Exception {
+        Incident incident = incidentWithANeighbour(tmp);
+        Path html = incident.file("flamegraph");
+        assertEquals(incident.out().resolve(incident.key().replace(".jfr", ".flamegraph.html")), html,
+                "stored beside the profile, under a key derived from its key");
+        String page = Files.readString(html);
+        assertFalse(page.contains("<script src="), "self-contained: no script from elsewhere");
+        List<String> frames = FlameGraphPage.frameNames(page);
+        assertTrue(frames.contains(IncidentApi.class.getName() + ".buildTheIncidentReport"),
+                () -> "the resource method that allocated is a frame: " + frames);
+        assertFalse(frames.contains(IncidentApi.class.getName() + ".allocateForTheNeighbour"),
+                () -> "the neighbour request is not: " + frames);
+    }
 }

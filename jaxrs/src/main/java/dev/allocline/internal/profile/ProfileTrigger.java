@@ -135,6 +135,7 @@ public final class ProfileTrigger implements AutoCloseable {
     private void capture(long claimedAt, String key, CanonicalLine line, RequestWindow window) {
         Path tmp = null;
         Path requestTmp = null;
+        Path flameTmp = null;
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("request_id", line.requestId());
         f.put("http_route", line.httpRoute());
@@ -171,6 +172,16 @@ public final class ProfileTrigger implements AutoCloseable {
                     requestUnavailable = "write_failed";
                 }
             }
+            String flameUnavailable = window == null ? "no_spans" : FlameGraphs.UNAVAILABLE;
+            if (jfr && flameUnavailable == null) {
+                flameTmp = PrivateDirectory.newFile(dir, "allocline-", ".html");
+                try {
+                    renderFlameGraph(tmp, requestUnavailable == null ? requestTmp : null, window, flameTmp, line);
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    failures.warn("profile-flamegraph", "allocline: could not render the flame graph of " + key + ": " + e, e);
+                    flameUnavailable = "render_failed";
+                }
+            }
             String location = null;
             String storeError = null;
             try {
@@ -184,7 +195,10 @@ public final class ProfileTrigger implements AutoCloseable {
                 f.put("stored", true);
                 f.put("location", location);
                 if (jfr) {
-                    storeRequestRecording(key, requestUnavailable == null ? requestTmp : null, requestUnavailable, f);
+                    storeDerived(key, ".request.jfr", "request_recording", requestUnavailable == null ? requestTmp : null,
+                            requestUnavailable, f);
+                    storeDerived(key, ".flamegraph.html", "flamegraph", flameUnavailable == null ? flameTmp : null,
+                            flameUnavailable, f);
                 }
             } else {
                 f.put("stored", false);
@@ -205,6 +219,7 @@ public final class ProfileTrigger implements AutoCloseable {
             // Deleted before the line is logged: once the line is out, nothing is left on disk.
             delete(tmp);
             delete(requestTmp);
+            delete(flameTmp);
             // Open the gate before the line goes out: whoever reads the line may rely on the next capture
             // being allowed once the cooldown (counted from the claim) has passed.
             gate.set(claimedAt + settings.profileCooldown().toNanos() == IN_FLIGHT
@@ -221,21 +236,39 @@ public final class ProfileTrigger implements AutoCloseable {
     }
 
     /**
-     * Stores the request's own recording beside the full one, under the profile key with {@code .request.jfr}
-     * for {@code .jfr}, and names it on the line; or says on the line why there is none.
+     * Stores what was derived from the profile beside it, under the profile key with {@code extension} for
+     * {@code .jfr}, and names it on the line as {@code field}; or says as {@code field_unavailable} why there
+     * is none. Stored only once the full recording is: a derived file without it would be an orphan.
      */
-    private void storeRequestRecording(String key, Path requestTmp, String unavailable, Map<String, Object> f) {
-        if (requestTmp == null) {
-            f.put("request_recording_unavailable", unavailable);
+    private void storeDerived(String key, String extension, String field, Path file, String unavailable,
+                              Map<String, Object> f) {
+        if (file == null) {
+            f.put(field + "_unavailable", unavailable);
             return;
         }
-        String requestKey = derivedKey(key, ".request.jfr");
+        String derived = derivedKey(key, extension);
         try {
-            f.put("request_recording", settings.profileStore().store(requestKey, requestTmp));
+            f.put(field, settings.profileStore().store(derived, file));
         } catch (IOException | RuntimeException e) {
-            f.put("request_recording_unavailable", "store_failed");
-            failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + requestKey
+            f.put(field + "_unavailable", "store_failed");
+            failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + derived
                     + " in " + settings.profileStore() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+        }
+    }
+
+    /**
+     * The request's samples as a flame graph: converted from its own recording, or, where the JDK cannot
+     * write one (17, 18), from the full one through the same filter.
+     */
+    private static void renderFlameGraph(Path full, Path requestRecording, RequestWindow window, Path html,
+                                         CanonicalLine line) throws IOException {
+        // The request id may be the client's: only harmless characters reach the page's title.
+        String title = ("Allocations of " + line.httpMethod() + " " + line.httpRoute() + ", request "
+                + line.requestId() + ", " + line.allocatedBytes() + " bytes").replaceAll("[^A-Za-z0-9 ./{}_,:-]", "_");
+        if (requestRecording != null) {
+            FlameGraphs.render(requestRecording, html, title);
+        } else {
+            FlameGraphs.render(full, RequestRecording.of(window), html, title);
         }
     }
 
