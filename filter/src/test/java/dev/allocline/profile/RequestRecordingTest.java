@@ -27,6 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
@@ -111,6 +114,8 @@ class RequestRecordingTest {
                              .profileTempDirectory(tmp.resolve("work")).build()))) {
             CompletableFuture<Integer> neighbour = CompletableFuture.supplyAsync(
                     () -> server.get("/incident/neighbour").statusCode());
+            // The server's start allocates fast enough to raise the sampling rate; the overrun must raise it itself.
+            Eventually.within(10_000, "the sampling rate back to the continuous one", RequestRecordingTest::notBoosted);
             assertEquals(200, server.get("/incident/report/96").statusCode());
             assertEquals(200, neighbour.get(60, TimeUnit.SECONDS));
             List<CanonicalLine> got = new ArrayList<>(List.of(lines.next(), lines.next()));
@@ -118,6 +123,14 @@ class RequestRecordingTest {
             String key = report.profileKey().orElseThrow(() -> new AssertionError("no profile: " + report));
             return new Incident(report, key, profileLine(log, key), out);
         }
+    }
+
+    /** Whether allocline's boost recording is at the continuous rate (read through JFR's own API). */
+    static boolean notBoosted() {
+        List<Recording> boosts = FlightRecorder.getFlightRecorder().getRecordings().stream()
+                .filter(r -> "allocline-boost".equals(r.getName()) && r.getState() == RecordingState.RUNNING).toList();
+        assertFalse(boosts.isEmpty(), "the boost recording is armed");
+        return boosts.stream().allMatch(r -> "300/s".equals(r.getSettings().get("jdk.ObjectAllocationSample#throttle")));
     }
 
     record Incident(CanonicalLine line, String key, Map<String, Object> profile, Path out) {
@@ -187,5 +200,27 @@ class RequestRecordingTest {
                 () -> "the resource method that allocated is a frame: " + frames);
         assertFalse(frames.contains(IncidentApi.class.getName() + ".allocateForTheNeighbour"),
                 () -> "the neighbour request is not: " + frames);
+    }
+
+    /**
+     * The overrun's samples stand for its bytes: their weights add up to 0.8-1.2x its alloc_bytes, from at
+     * least 50 samples, although the request (96 MiB in 64 KiB arrays) is over in tens of milliseconds.
+     */
+    @Test
+    void theOverrunsSamplesAccountForItsBytes(@TempDir Path tmp) throws Exception {
+        Incident incident = incidentWithANeighbour(tmp);
+        long samples = Long.parseLong(incident.profile().get("samples").toString());
+        long sampled = Long.parseLong(incident.profile().get("sampled_bytes").toString());
+        double ratio = (double) sampled / incident.line().allocatedBytes();
+        System.out.printf("sampling: java %s samples=%d sampled_bytes=%d alloc_bytes=%d ratio=%.3f%n",
+                Runtime.version(), samples, sampled, incident.line().allocatedBytes(), ratio);
+        assertEquals(String.format(java.util.Locale.ROOT, "%.3f", ratio), incident.profile().get("sampled_ratio"));
+        assertTrue(ratio >= 0.8 && ratio <= 1.2, "weights account for the request's bytes: " + ratio);
+        assertTrue(samples >= 50, "enough samples: " + samples);
+        if (Runtime.version().feature() >= 19) {
+            List<Sample> own = samples(incident.file("request_recording"));
+            assertEquals(samples, own.size(), "the request recording holds exactly the samples counted on the line");
+            assertEquals(sampled, own.stream().mapToLong(Sample::weight).sum());
+        }
     }
 }

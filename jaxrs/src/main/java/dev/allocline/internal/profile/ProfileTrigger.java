@@ -60,6 +60,7 @@ public final class ProfileTrigger implements AutoCloseable {
      */
     private final AtomicLong gate;
     private volatile ContinuousAllocationRecording recording;
+    private SamplingBoost boost;
 
     private final ProfileListener[] listeners;
 
@@ -86,6 +87,7 @@ public final class ProfileTrigger implements AutoCloseable {
         if (settings.profileKind() == ProfileKind.JFR && recording == null) {
             recording = new ContinuousAllocationRecording(settings.jfrThrottle(), settings.jfrMaxAge(),
                     settings.jfrMaxSizeBytes());
+            boost = settings.profileThreshold() > 0 ? new SamplingBoost(settings.profileThreshold(), settings.jfrThrottle()) : null;
         }
     }
 
@@ -208,6 +210,9 @@ public final class ProfileTrigger implements AutoCloseable {
             if (sites != null) {
                 f.put("samples", sites.samples());
                 f.put("sampled_bytes", sites.sampledBytes());
+                // How much of alloc_bytes the samples' weights account for: near 1 when sampling kept up.
+                f.put("sampled_ratio", line.allocatedBytes() > 0 ? String.format(Locale.ROOT, "%.3f",
+                        (double) sites.sampledBytes() / line.allocatedBytes()) : "n/a");
                 putSites(f, "site", sites.topFrames());
                 putSites(f, "app_site", sites.appFrames());
             }
@@ -367,9 +372,15 @@ public final class ProfileTrigger implements AutoCloseable {
             worker.shutdownNow();
         }
         ContinuousAllocationRecording r;
+        SamplingBoost b;
         synchronized (this) {
             r = recording;
             recording = null;
+            b = boost;
+            boost = null;
+        }
+        if (b != null) {
+            b.close();
         }
         if (r != null) {
             r.close();
