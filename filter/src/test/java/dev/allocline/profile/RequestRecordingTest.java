@@ -200,6 +200,16 @@ class RequestRecordingTest {
                 () -> "the resource method that allocated is a frame: " + frames);
         assertFalse(frames.contains(IncidentApi.class.getName() + ".allocateForTheNeighbour"),
                 () -> "the neighbour request is not: " + frames);
+        // --total: widths are bytes, and the method allocated nearly all of the request's
+        List<FlameGraphPage.Frame> drawn = FlameGraphPage.frames(page);
+        long all = drawn.stream().filter(f -> f.level() == 0).mapToLong(FlameGraphPage.Frame::width).sum();
+        long method = drawn.stream().filter(f -> f.name().endsWith(".buildTheIncidentReport"))
+                .mapToLong(FlameGraphPage.Frame::width).sum();
+        System.out.printf("flame graph: all=%d buildTheIncidentReport=%d alloc_bytes=%d%n", all, method,
+                incident.line().allocatedBytes());
+        assertTrue(method > 0.8 * all, () -> "the resource method is most of the graph: " + method + " of " + all);
+        assertEquals(Long.parseLong(incident.profile().get("sampled_bytes").toString()), all,
+                "the graph is the request's samples, weighed in bytes");
     }
 
     /**
