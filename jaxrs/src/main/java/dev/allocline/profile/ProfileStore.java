@@ -12,7 +12,9 @@ import java.nio.file.Path;
 public interface ProfileStore {
 
     /**
-     * Stores {@code file} under {@code key} ({@code {environment}/profiles/{requestId}-{16 hex digits}.jfr}).
+     * Stores {@code file} under {@code key} ({@code {environment}/profiles/{requestId}-{16 hex digits}.jfr}; once
+     * that is stored, files derived from it follow under the same key with another ending:
+     * {@code .request.jfr}, the request's own recording, and {@code .flamegraph.html}).
      * Keys are unique by construction (the suffix is the library's, never the client's); a store should
      * refuse a key it already holds rather than replace what is there.
      *

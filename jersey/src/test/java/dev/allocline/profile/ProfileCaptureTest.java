@@ -106,9 +106,9 @@ class ProfileCaptureTest {
                 assertEquals("dev.allocline.testing.ProfiledApi.overrun", stripLine(p.get("site_1")),
                         "the top allocation site is the resource method");
                 assertTrue(Double.parseDouble(p.get("site_1_share")) > 0.5, p.toString());
-                // The throttled sampler drops the weight of the samples it does not emit, so the sum is an
-                // underestimate: measured 38-100% of alloc_bytes (JDK 25 at the low end). A fifth still proves
-                // the samples are this request's and weigh bytes, not counts.
+                // Without the sampling boost the throttled sampler left most of a short overrun's bytes to
+                // samples after it (3-100% measured); with it ~1.0 (RequestRecordingTest pins 0.8-1.2). A fifth
+                // here only proves the samples are this request's and weigh bytes, not counts.
                 assertTrue(Long.parseLong(p.get("sampled_bytes")) >= line.allocatedBytes() / 5,
                         "the samples' weights account for the request's bytes: " + p);
 
@@ -159,7 +159,9 @@ class ProfileCaptureTest {
             assertEquals(1, got.stream().filter(l -> l.profileKey().isPresent()).count(), "one profile for the storm");
             awaitProfileLine(log, 0);
             try (Stream<Path> files = Files.walk(out)) {
-                assertEquals(1, files.filter(Files::isRegularFile).count());
+                // one full recording; beside it only what is derived from it (its request recording, flame graph)
+                assertEquals(1, files.filter(Files::isRegularFile).map(Path::toString)
+                        .filter(n -> n.endsWith(".jfr") && !n.endsWith(".request.jfr")).count());
             }
             assertEmptyDir(tmp.resolve("work"));
         }

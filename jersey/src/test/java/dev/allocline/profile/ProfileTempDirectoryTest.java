@@ -80,7 +80,9 @@ class ProfileTempDirectoryTest {
             return "seen://" + key;
         }));
         assertEquals(true, f.get("stored"), f::toString);
-        assertEquals(List.of("rwx------ rw-------"), seen, "directory and file, as the store saw them");
+        // the profile and what is derived from it (request recording, flame graph): every one owner-only
+        assertFalse(seen.isEmpty(), "the store was called");
+        assertTrue(seen.stream().allMatch("rwx------ rw-------"::equals), () -> "directory and files, as the store saw them: " + seen);
     }
 
     @Test

@@ -60,6 +60,7 @@ public final class ProfileTrigger implements AutoCloseable {
      */
     private final AtomicLong gate;
     private volatile ContinuousAllocationRecording recording;
+    private SamplingBoost boost;
 
     private final ProfileListener[] listeners;
 
@@ -86,6 +87,7 @@ public final class ProfileTrigger implements AutoCloseable {
         if (settings.profileKind() == ProfileKind.JFR && recording == null) {
             recording = new ContinuousAllocationRecording(settings.jfrThrottle(), settings.jfrMaxAge(),
                     settings.jfrMaxSizeBytes());
+            boost = settings.profileThreshold() > 0 ? new SamplingBoost(settings.profileThreshold(), settings.jfrThrottle()) : null;
         }
     }
 
@@ -134,6 +136,8 @@ public final class ProfileTrigger implements AutoCloseable {
 
     private void capture(long claimedAt, String key, CanonicalLine line, RequestWindow window) {
         Path tmp = null;
+        Path requestTmp = null;
+        Path flameTmp = null;
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("request_id", line.requestId());
         f.put("http_route", line.httpRoute());
@@ -157,6 +161,29 @@ public final class ProfileTrigger implements AutoCloseable {
             AllocationSites.Result sites = settings.profileKind() == ProfileKind.JFR
                     ? AllocationSites.analyse(tmp, window, SITES, settings.applicationPackages()) : null;
             f.put("profile_size_bytes", Files.size(tmp));
+            boolean jfr = settings.profileKind() == ProfileKind.JFR;
+            String requestUnavailable = window == null ? "no_spans" : RequestRecording.UNAVAILABLE;
+            if (jfr && requestUnavailable == null) {
+                requestTmp = PrivateDirectory.newFile(dir, "allocline-", ".request.jfr");
+                try {
+                    RequestRecording.write(tmp, requestTmp, window);
+                } catch (IOException | RuntimeException e) {
+                    // The full recording is still worth storing; the line says why its cut is missing.
+                    failures.warn("profile-request-recording", "allocline: could not write the request recording of "
+                            + key + ": " + e, e);
+                    requestUnavailable = "write_failed";
+                }
+            }
+            String flameUnavailable = window == null ? "no_spans" : FlameGraphs.UNAVAILABLE;
+            if (jfr && flameUnavailable == null) {
+                flameTmp = PrivateDirectory.newFile(dir, "allocline-", ".html");
+                try {
+                    renderFlameGraph(tmp, requestUnavailable == null ? requestTmp : null, window, flameTmp, line);
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    failures.warn("profile-flamegraph", "allocline: could not render the flame graph of " + key + ": " + e, e);
+                    flameUnavailable = "render_failed";
+                }
+            }
             String location = null;
             String storeError = null;
             try {
@@ -166,12 +193,15 @@ public final class ProfileTrigger implements AutoCloseable {
                 failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + key
                         + " in " + settings.profileStore() + ": " + storeError, null);
             }
-            // Deleted before the line is logged: once the line is out, nothing is left on disk.
-            Files.deleteIfExists(tmp);
-            tmp = null;
             if (location != null) {
                 f.put("stored", true);
                 f.put("location", location);
+                if (jfr) {
+                    storeDerived(key, ".request.jfr", "request_recording", requestUnavailable == null ? requestTmp : null,
+                            requestUnavailable, f);
+                    storeDerived(key, ".flamegraph.html", "flamegraph", flameUnavailable == null ? flameTmp : null,
+                            flameUnavailable, f);
+                }
             } else {
                 f.put("stored", false);
                 f.put("reason", "store_failed");
@@ -180,6 +210,9 @@ public final class ProfileTrigger implements AutoCloseable {
             if (sites != null) {
                 f.put("samples", sites.samples());
                 f.put("sampled_bytes", sites.sampledBytes());
+                // How much of alloc_bytes the samples' weights account for: near 1 when sampling kept up.
+                f.put("sampled_ratio", line.allocatedBytes() > 0 ? String.format(Locale.ROOT, "%.3f",
+                        (double) sites.sampledBytes() / line.allocatedBytes()) : "n/a");
                 putSites(f, "site", sites.topFrames());
                 putSites(f, "app_site", sites.appFrames());
             }
@@ -188,13 +221,10 @@ public final class ProfileTrigger implements AutoCloseable {
                     + ": " + e, e);
             notStored(f, "capture_failed", e.toString());
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    failures.warn("profile-cleanup", "allocline: could not delete temporary profile " + tmp + ": " + e, null);
-                }
-            }
+            // Deleted before the line is logged: once the line is out, nothing is left on disk.
+            delete(tmp);
+            delete(requestTmp);
+            delete(flameTmp);
             // Open the gate before the line goes out: whoever reads the line may rely on the next capture
             // being allowed once the cooldown (counted from the claim) has passed.
             gate.set(claimedAt + settings.profileCooldown().toNanos() == IN_FLIGHT
@@ -206,6 +236,59 @@ public final class ProfileTrigger implements AutoCloseable {
             }
             if (listeners.length > 0) {
                 report(new ProfileReport(resultOf(f), line.requestId(), key, f));
+            }
+        }
+    }
+
+    /**
+     * Stores what was derived from the profile beside it, under the profile key with {@code extension} for
+     * {@code .jfr}, and names it on the line as {@code field}; or says as {@code field_unavailable} why there
+     * is none. Stored only once the full recording is: a derived file without it would be an orphan.
+     */
+    private void storeDerived(String key, String extension, String field, Path file, String unavailable,
+                              Map<String, Object> f) {
+        if (file == null) {
+            f.put(field + "_unavailable", unavailable);
+            return;
+        }
+        String derived = derivedKey(key, extension);
+        try {
+            f.put(field, settings.profileStore().store(derived, file));
+        } catch (IOException | RuntimeException e) {
+            f.put(field + "_unavailable", "store_failed");
+            failures.warn("profile-store:" + e.getClass().getName(), "allocline: could not store profile " + derived
+                    + " in " + settings.profileStore() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+        }
+    }
+
+    /**
+     * The request's samples as a flame graph: converted from its own recording, or, where the JDK cannot
+     * write one (17, 18), from the full one through the same filter.
+     */
+    private static void renderFlameGraph(Path full, Path requestRecording, RequestWindow window, Path html,
+                                         CanonicalLine line) throws IOException {
+        // The request id may be the client's: only harmless characters reach the page's title.
+        String title = ("Allocations of " + line.httpMethod() + " " + line.httpRoute() + ", request "
+                + line.requestId() + ", " + line.allocatedBytes() + " bytes").replaceAll("[^A-Za-z0-9 ./{}_,:-]", "_");
+        if (requestRecording != null) {
+            FlameGraphs.render(requestRecording, html, title);
+        } else {
+            FlameGraphs.render(full, RequestRecording.of(window), html, title);
+        }
+    }
+
+    /** {@code {environment}/profiles/{requestId}-{suffix}.jfr} with {@code .jfr} replaced by {@code extension}. */
+    static String derivedKey(String key, String extension) {
+        String jfr = ProfileKind.JFR.extension();
+        return (key.endsWith(jfr) ? key.substring(0, key.length() - jfr.length()) : key) + extension;
+    }
+
+    private void delete(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                failures.warn("profile-cleanup", "allocline: could not delete temporary profile " + file + ": " + e, null);
             }
         }
     }
@@ -289,9 +372,15 @@ public final class ProfileTrigger implements AutoCloseable {
             worker.shutdownNow();
         }
         ContinuousAllocationRecording r;
+        SamplingBoost b;
         synchronized (this) {
             r = recording;
             recording = null;
+            b = boost;
+            boost = null;
+        }
+        if (b != null) {
+            b.close();
         }
         if (r != null) {
             r.close();
