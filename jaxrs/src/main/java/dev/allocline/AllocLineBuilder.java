@@ -1,6 +1,7 @@
 package dev.allocline;
 
 import dev.allocline.internal.AllocLineSettings;
+import dev.allocline.internal.accounting.TraceContext;
 import dev.allocline.internal.log.LogBackend;
 import dev.allocline.internal.log.Logging;
 import dev.allocline.internal.profile.PrivateDirectory;
@@ -54,6 +55,7 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
     private long jfrMaxSizeBytes = 64L << 20;
     private boolean heapDumpLive = true;
     private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private Boolean spanAttributes;
     private final List<String> errors = new ArrayList<>();
 
     /**
@@ -247,6 +249,21 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
     }
 
     /**
+     * Whether the request's figure is put on the OpenTelemetry span current when its resource method
+     * starts, as attributes {@code allocline.alloc_bytes} (the line's {@code alloc_bytes}, -1 when
+     * unavailable), {@code allocline.alloc_unavailable} (why, only then) and {@code allocline.profile_key}
+     * (only when a profile was taken). OpenTelemetry has no semantic convention for allocated bytes, so the
+     * names are in the library's namespace. They are set when the line is made, after the response was
+     * written: a span ended before that (e.g. in a response filter, which runs before the entity is
+     * written) does not get them. Default on when {@code opentelemetry-api} is on the class path;
+     * requests without a valid span pay nothing for it. Setting it on without the API is an error.
+     */
+    public final B spanAttributes(boolean enabled) {
+        this.spanAttributes = enabled;
+        return self();
+    }
+
+    /**
      * Validates the settings.
      *
      * @throws IllegalArgumentException naming every bad setting
@@ -261,13 +278,18 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         }
         validateProfiles(problems);
         validateCorrelation(problems);
+        if (Boolean.TRUE.equals(spanAttributes) && !TraceContext.available()) {
+            problems.add("spanAttributes: the OpenTelemetry API (io.opentelemetry:opentelemetry-api) is not on the "
+                    + "class path; add it or leave spanAttributes unset");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid " + what + " settings: " + String.join("; ", problems));
         }
         return factory.apply(new AllocLineSettings(allSinks(), processDelta, processSampleInterval, failureLogPeriod,
                 profileThreshold, profileStore, profileCooldown, environment, profileKind, profileTempDirectory,
                 profileMaxDiskBytes, jfrThrottle, jfrMaxAge, jfrMaxSizeBytes, heapDumpLive, shutdownTimeout,
-                applicationPackages, requestIdHeader, contextKey, skip));
+                applicationPackages, requestIdHeader, contextKey, skip,
+                spanAttributes == null ? TraceContext.available() : spanAttributes));
     }
 
     private void validateCorrelation(List<String> problems) {

@@ -37,6 +37,8 @@ import java.util.function.Predicate;
  * @param requestIdHeader       the inbound header whose id is trusted, or null
  * @param contextKey            the logging-context (ThreadContext, MDC) key for the request id, or null
  * @param skip                  lines for which this holds are not written (5xx and overruns always are)
+ * @param spanAttributes        whether the figure is put on the request's OpenTelemetry span
+ *                              ({@code allocline.alloc_bytes}, ...) when the OpenTelemetry API is present
  */
 public record AllocLineSettings(
         List<CanonicalLineSink> sinks,
@@ -58,7 +60,8 @@ public record AllocLineSettings(
         List<String> applicationPackages,
         String requestIdHeader,
         String contextKey,
-        Predicate<CanonicalLine> skip) {
+        Predicate<CanonicalLine> skip,
+        boolean spanAttributes) {
 
     public AllocLineSettings {
         sinks = List.copyOf(sinks);

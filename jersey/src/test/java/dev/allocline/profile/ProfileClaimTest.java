@@ -28,7 +28,7 @@ class ProfileClaimTest {
         ProfileTrigger trigger = new ProfileTrigger(new AllocLineSettings(java.util.List.of(), false, Duration.ofMillis(1),
                 Duration.ofHours(1), 1, (k, f) -> "never://" + k, Duration.ofHours(1), "race", ProfileKind.HEAP_DUMP,
                 notADirectory, 1L << 40, "300/s", Duration.ofMinutes(1), 1L << 20, true, Duration.ofSeconds(10),
-                java.util.List.of(), null, null, null), new RateLimitedLog("dev.allocline.test", Duration.ofHours(1)));
+                java.util.List.of(), null, null, null, false), new RateLimitedLog("dev.allocline.test", Duration.ofHours(1)));
         int threads = 4;
         AtomicInteger claims = new AtomicInteger();
         CountDownLatch go = new CountDownLatch(1);

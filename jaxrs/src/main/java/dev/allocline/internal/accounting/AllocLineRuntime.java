@@ -164,10 +164,11 @@ public final class AllocLineRuntime {
     }
 
     /**
-     * Offers the line to the profile trigger, then hands it to every sink unless it is skipped. A 5xx or
-     * an overrun is never skipped. A sink or trigger that throws is contained and logged, rate-limited.
+     * Offers the line to the profile trigger, puts its figure on the request's span (if one was kept), then
+     * hands it to every sink unless it is skipped. A 5xx or an overrun is never skipped; a skipped line's
+     * span still gets its figure. A sink, trigger or span that throws is contained and logged, rate-limited.
      */
-    void emit(CanonicalLine line, RequestWindow window) {
+    void emit(CanonicalLine line, RequestWindow window, Object span) {
         boolean overrun = false;
         if (profiles != null && profiles.overThreshold(line.allocatedBytes())) {
             overrun = true;
@@ -179,6 +180,14 @@ public final class AllocLineRuntime {
             } catch (RuntimeException | LinkageError e) {
                 failures.warn("profile-offer", "allocline: profile trigger failed for request " + line.requestId()
                         + "; the request is unaffected: " + e, e);
+            }
+        }
+        if (span != null) {
+            try {
+                TraceContext.tag(span, line);
+            } catch (RuntimeException | LinkageError e) {
+                failures.warn("span-attributes", "allocline: could not put the figure on the span of request "
+                        + line.requestId() + "; the line is written: " + e, e);
             }
         }
         if (skip != null && !overrun && line.status() < 500) {

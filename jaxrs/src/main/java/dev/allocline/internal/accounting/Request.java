@@ -74,6 +74,8 @@ public final class Request implements UnansweredRequest {
     private int spanLongs;
     private int dropped;
     private boolean traced;
+    /** The OpenTelemetry span current at the method's start, kept for its attributes; null when none or off. */
+    private Object span;
 
     /**
      * Starts the clock and the process-wide baseline; {@link #begin()} takes the thread's baseline.
@@ -276,7 +278,10 @@ public final class Request implements UnansweredRequest {
 
     // ---- what the application adds ----
 
-    /** Records the current OpenTelemetry span's ids, once, if a valid span is current on this thread. */
+    /**
+     * Records the current OpenTelemetry span's ids, once, if a valid span is current on this thread, and
+     * keeps the span when {@code spanAttributes} is on, so the line's figure goes on it at {@link #finish}.
+     */
     public void captureTrace() {
         if (!TraceContext.available()) {
             return; // no OpenTelemetry API: no span can be current, and no lock is taken for nothing
@@ -287,12 +292,16 @@ public final class Request implements UnansweredRequest {
             }
             traced = true;
         }
-        String[] ids = TraceContext.current();
-        if (ids != null) {
+        Object current = TraceContext.currentSpan(); // null, allocating nothing, when no valid span is current
+        if (current != null) {
+            String[] ids = TraceContext.ids(current);
             synchronized (this) {
                 if (!finished) {
                     putLocked("trace_id", ids[0]);
                     putLocked("span_id", ids[1]);
+                    if (runtime.settings().spanAttributes()) {
+                        span = current;
+                    }
                 }
             }
         }
@@ -414,6 +423,7 @@ public final class Request implements UnansweredRequest {
         String reason;
         long[] workSpans;
         Map<String, Object> lineFields;
+        Object traceSpan;
         synchronized (this) {
             if (finished) {
                 return;
@@ -432,9 +442,11 @@ public final class Request implements UnansweredRequest {
             }
             // No put can change the map once finished is set, so it is published without a copy.
             lineFields = fields == null ? Map.of() : Collections.unmodifiableMap(fields);
+            traceSpan = span;
+            span = null;
         }
-        if (!runtime.hasConsumers()) {
-            return; // no sink and no profile trigger: nothing would read the line
+        if (!runtime.hasConsumers() && traceSpan == null) {
+            return; // no sink, no profile trigger, no span: nothing would read the line
         }
         long processDelta = processBaseline >= 0 && processNow >= 0 ? processNow - processBaseline : -1L;
         CanonicalLine line = new CanonicalLine(requestId, method, path, route, status, responseWritten,
@@ -452,7 +464,7 @@ public final class Request implements UnansweredRequest {
             window = new RequestWindow(requestId, (startNanos + toEpoch) / 1_000_000L, (endNanos + toEpoch) / 1_000_000L,
                     workSpans);
         }
-        runtime.emit(line, window);
+        runtime.emit(line, window, traceSpan);
     }
 
     /** A segment left open on another thread: read it only while that thread provably works for this request. */

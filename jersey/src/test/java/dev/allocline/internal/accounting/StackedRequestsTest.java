@@ -25,7 +25,7 @@ class StackedRequestsTest {
         return new AllocLineRuntime(new AllocLineSettings(List.of(LINES::add), false, Duration.ofMillis(1),
                 Duration.ofMinutes(1), 0, null, Duration.ofMinutes(5), "default", dev.allocline.profile.ProfileKind.JFR,
                 Path.of("target/never"), 1L << 30, "300/s", Duration.ofMinutes(5), 1L << 20, true,
-                Duration.ofSeconds(1), List.of(), null, "request_id", null));
+                Duration.ofSeconds(1), List.of(), null, "request_id", null, false));
     }
 
     @Test
