@@ -105,7 +105,33 @@ class ExampleServiceTest {
         }
         assertTrue(slow.duration().toMillis() >= 200, "the slow path is slow, not big: " + slow);
 
-        CanonicalLine incident = send(query("{\"sql\": \"SELECT * FROM events\"}"), 200);
+        // Normal requests run beside the incident on other container threads: none of their samples may reach
+        // the incident's own recording.
+        java.util.concurrent.atomic.AtomicBoolean incidentDone = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ExecutorService beside = java.util.concurrent.Executors.newFixedThreadPool(2);
+        List<java.util.concurrent.Future<Integer>> parallel = new java.util.ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            parallel.add(beside.submit(() -> {
+                int n = 0;
+                while (!incidentDone.get() && n < 500) {
+                    sendOnly(get("/clusters/c-9/databases"), 200);
+                    n++;
+                }
+                return n;
+            }));
+        }
+        CanonicalLine incident;
+        try {
+            incident = send(query("{\"sql\": \"SELECT * FROM events\"}"), 200);
+        } finally {
+            incidentDone.set(true);
+            beside.shutdown();
+        }
+        int besideRequests = 0;
+        for (java.util.concurrent.Future<Integer> f : parallel) {
+            besideRequests += f.get(60, TimeUnit.SECONDS);
+        }
+        assertTrue(besideRequests > 0, "requests ran beside the incident");
         System.out.printf("incident: alloc_bytes=%,d duration=%s%n", incident.allocatedBytes(), incident.duration());
         assertEquals("/queries", incident.httpRoute());
         assertTrue(incident.allocatedBytes() > THRESHOLD, "the incident overruns: " + incident);
@@ -141,6 +167,45 @@ class ExampleServiceTest {
             }
         }
         assertTrue(samples > 0, "the profile parses as JFR with allocation samples");
+
+        // The incident's own recording (JDK 19+ writes it) and its flame graph: the widest application frame is
+        // QueriesResource, and no sample of the requests that ran beside it on other threads is in it.
+        String base = incident.profileKey().get().replaceFirst("\\.jfr$", "");
+        Path flame = profiles.resolve(base + ".flamegraph.html");
+        while (!Files.exists(flame)) {
+            assertTrue(System.nanoTime() < deadline, "flame graph " + flame + " never appeared");
+            Thread.sleep(50);
+        }
+        assertTrue(Files.readString(flame).contains("QueriesResource"), "the flame graph names the resource");
+        if (Runtime.version().feature() >= 19) {
+            Path own = profiles.resolve(base + ".request.jfr");
+            assertTrue(Files.exists(own), "the request's own recording is stored beside the profile: " + own);
+            java.util.Map<String, Long> byAppFrame = new java.util.HashMap<>();
+            long ownSamples = 0;
+            try (RecordingFile f = new RecordingFile(own)) {
+                while (f.hasMoreEvents()) {
+                    RecordedEvent e = f.readEvent();
+                    if (!e.getEventType().getName().equals("jdk.ObjectAllocationSample") || e.getStackTrace() == null) {
+                        continue;
+                    }
+                    ownSamples++;
+                    String app = "(library only)";
+                    for (jdk.jfr.consumer.RecordedFrame frame : e.getStackTrace().getFrames()) {
+                        String type = frame.getMethod().getType().getName();
+                        assertTrue(!type.contains("ClustersResource"), "a parallel request's sample: " + type);
+                        if (app.equals("(library only)") && type.startsWith("dev.allocline.example.")) {
+                            app = type + "." + frame.getMethod().getName();
+                        }
+                    }
+                    byAppFrame.merge(app, e.getLong("weight"), Long::sum);
+                }
+            }
+            System.out.println("incident's own recording: " + ownSamples + " samples by application frame " + byAppFrame);
+            String widest = byAppFrame.entrySet().stream().filter(en -> !en.getKey().equals("(library only)"))
+                    .max(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey).orElse("none");
+            assertTrue(widest.startsWith("dev.allocline.example.QueriesResource."), "widest application frame: "
+                    + widest + " in " + byAppFrame);
+        }
     }
 
     @Test
