@@ -113,6 +113,11 @@ public final class AllocLineRuntime {
         return profiles != null;
     }
 
+    /** Whether a request that allocated {@code bytes} would be offered to the profile trigger. */
+    boolean wouldProfile(long bytes) {
+        return profiles != null && profiles.overThreshold(bytes);
+    }
+
     /** Whether anything reads a finished request's line: a sink or the profile trigger. */
     boolean hasConsumers() {
         return sinks.length > 0 || profiles != null;

@@ -69,7 +69,7 @@ public final class Request implements UnansweredRequest {
     private Segment open;
     private boolean finished;
     private LinkedHashMap<String, Object> fields;
-    /** Spans of work per thread, for the profile ({@link #spanLocked}); null when not profiling. */
+    /** Spans of work per thread, for the profile ({@link #spanLocked}); made at the first span, only when profiling. */
     private long[] spans;
     private int spanLongs;
     private int dropped;
@@ -88,7 +88,6 @@ public final class Request implements UnansweredRequest {
         this.requestId = requestId;
         this.followedByFilters = followedByFilters;
         this.processBaseline = runtime.processTotal();
-        this.spans = runtime.profiling() ? new long[12] : null;
         this.startNanos = System.nanoTime();
     }
 
@@ -131,7 +130,7 @@ public final class Request implements UnansweredRequest {
         s.nextOpen = open;
         open = s;
         recordThreadLocked(s.thread);
-        if (spans != null) {
+        if (runtime.profiling()) {
             s.since = System.nanoTime();
         }
         if (now < 0) {
@@ -150,27 +149,30 @@ public final class Request implements UnansweredRequest {
 
     synchronized void checkpoint(Segment s, long now) {
         if (!s.closed) {
-            addLocked(s, now);
-            spanLocked(s);
-            s.start = now;
+            advanceLocked(s, now);
             s.inMethod = false;
         }
     }
 
     synchronized void pause(Segment s, long now) {
         if (!s.closed) {
-            addLocked(s, now);
-            spanLocked(s);
-            s.start = now;
+            advanceLocked(s, now);
             s.paused = true;
         }
+    }
+
+    /** Counts {@code s}'s bytes and span up to now and starts both again from here. */
+    private void advanceLocked(Segment s, long now) {
+        addLocked(s, now);
+        spanLocked(s);
+        s.start = now;
     }
 
     synchronized void resume(Segment s, long now) {
         if (!s.closed) {
             s.start = now;
             s.paused = false;
-            if (spans != null) {
+            if (runtime.profiling()) {
                 s.since = System.nanoTime();
             }
             if (now < 0) {
@@ -198,11 +200,13 @@ public final class Request implements UnansweredRequest {
      * during its spans). Three longs a span: thread id, from, to ({@code System.nanoTime}).
      */
     private void spanLocked(Segment s) {
-        if (spans == null) {
+        if (!runtime.profiling()) {
             return;
         }
         long now = System.nanoTime();
-        if (spanLongs + 3 > spans.length) {
+        if (spans == null) {
+            spans = new long[6]; // most requests have one or two spans
+        } else if (spanLongs + 3 > spans.length) {
             spans = Arrays.copyOf(spans, spans.length * 2);
         }
         spans[spanLongs++] = s.thread.getId();
@@ -436,7 +440,8 @@ public final class Request implements UnansweredRequest {
             total = unavailableReason == null ? bytes : -1L;
             threadCount = threads;
             reason = unavailableReason;
-            workSpans = spans == null ? null : Arrays.copyOf(spans, spanLongs);
+            // The window is read only by a profile capture: none is made for a request under the threshold.
+            workSpans = spans != null && total >= 0 && runtime.wouldProfile(total) ? Arrays.copyOf(spans, spanLongs) : null;
             if (dropped > 0) {
                 putLocked("fields_dropped", dropped);
             }
@@ -453,7 +458,7 @@ public final class Request implements UnansweredRequest {
                 Duration.ofNanos(endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
                 (int) READS.getVolatile(this), Optional.empty(), lineFields);
         RequestWindow window = null;
-        if (workSpans != null && total >= 0) {
+        if (workSpans != null) {
             // Spans were taken on the monotonic clock; JFR stamps samples with wall-clock instants.
             java.time.Instant wall = java.time.Instant.now();
             long toEpoch = wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - System.nanoTime();

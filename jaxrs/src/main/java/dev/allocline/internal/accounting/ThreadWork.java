@@ -122,10 +122,7 @@ public final class ThreadWork {
             // The request finished on another thread between open() and here (a late event): nothing of it
             // may stay. A finish after this check is a finish while this thread works for the request, and
             // the thread unwinds it at its next enter or leave, as for a wrapped task that outlives its request.
-            Segment below2 = unwindClosed();
-            if (below2 != null) {
-                below2.owner.resume(below2, below2.owner.read());
-            }
+            leave((Object) s);
             return null;
         }
         return s;
