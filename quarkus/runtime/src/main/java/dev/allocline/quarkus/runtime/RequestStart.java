@@ -1,0 +1,101 @@
+package dev.allocline.quarkus.runtime;
+
+import dev.allocline.internal.accounting.AllocLineRuntime;
+import dev.allocline.internal.accounting.Request;
+import dev.allocline.internal.accounting.ThreadWork;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The first thing every HTTP request meets (a Vert.x route filter, before CORS and authentication): the
+ * baseline is taken here, on the event loop, and the request's line is written when Vert.x says its
+ * response has ended (or failed: the client went away), whatever answered it: a resource, an exception
+ * mapper, Quarkus' error handler for an unmapped exception, or the 404 of a path no route matches.
+ *
+ * <p>The event loop works for the request exactly while {@code next()} runs: the rest of the route chain
+ * runs there synchronously (Quarkus REST's handlers until the request suspends or moves to a worker
+ * thread), and when {@code next()} returns the event loop goes back to other connections, so it leaves.
+ * Every later stretch of the request's work is one run of its Quarkus REST context
+ * ({@link AccountedRequestContext}), on whatever thread runs it. Called on event-loop threads only.
+ */
+final class RequestStart implements Handler<RoutingContext> {
+
+    /** Where the request's accounting is kept in the routing context. */
+    static final String KEY = "dev.allocline.request";
+
+    private final AllocLineRuntime runtime;
+    private final String requestIdHeader;
+
+    RequestStart(AllocLineRuntime runtime) {
+        this.runtime = runtime;
+        this.requestIdHeader = runtime.settings().requestIdHeader();
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        Request request = begin(rc);
+        try {
+            rc.next();
+        } finally {
+            if (request != null) {
+                try {
+                    ThreadWork.leave(request);
+                } catch (RuntimeException | LinkageError e) {
+                    runtime.failures().warn("accounting", "allocline: accounting failed for request "
+                            + request.requestId() + " leaving the event loop; its line may be partial: " + e, e);
+                }
+            }
+        }
+    }
+
+    private Request begin(RoutingContext rc) {
+        try {
+            String inbound = requestIdHeader == null ? null : rc.request().getHeader(requestIdHeader);
+            Request request = new Request(runtime, runtime.requestId(inbound), false);
+            request.describe(rc.request().method().name(), rawPath(rc));
+            rc.put(KEY, request);
+            if (requestIdHeader != null) {
+                rc.response().headers().set(requestIdHeader, request.requestId());
+            }
+            rc.addEndHandler(new End(rc, request));
+            request.begin();
+            // The server span of quarkus-opentelemetry is current from the start of routing.
+            request.captureTrace();
+            return request;
+        } catch (RuntimeException | LinkageError e) {
+            runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
+                    + "this request gets no line: " + e, e);
+            rc.remove(KEY);
+            return null;
+        }
+    }
+
+    private static String rawPath(RoutingContext rc) {
+        String p = rc.request().path(); // as sent, undecoded, without the query
+        return p == null ? "" : p;
+    }
+
+    /** Writes the line once the response has ended (written) or failed (client gone, reset). */
+    private final class End implements Handler<AsyncResult<Void>> {
+        private final RoutingContext rc;
+        private final Request request;
+
+        End(RoutingContext rc, Request request) {
+            this.rc = rc;
+            this.request = request;
+        }
+
+        @Override
+        public void handle(AsyncResult<Void> result) {
+            try {
+                request.route(RunHooks.route(rc));
+                request.status(rc.response().getStatusCode());
+                request.finish(result.succeeded());
+            } catch (RuntimeException | LinkageError e) {
+                runtime.failures().warn("line", "allocline: could not write the line of request "
+                        + request.requestId() + ": " + e, e);
+            }
+        }
+    }
+}
