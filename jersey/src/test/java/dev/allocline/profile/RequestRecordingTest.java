@@ -207,7 +207,9 @@ class RequestRecordingTest {
                 .mapToLong(FlameGraphPage.Frame::width).sum();
         System.out.printf("flame graph: all=%d buildTheIncidentReport=%d alloc_bytes=%d%n", all, method,
                 incident.line().allocatedBytes());
-        assertTrue(method > 0.8 * all, () -> "the resource method is most of the graph: " + method + " of " + all);
+        // Sampled (JFR's allocation samples): 0.95-0.99 on a quiet machine, 0.79 seen once with three builds beside
+        // it; "most" is the behaviour, so the bar is 0.6, not a fraction of a busy machine's noise.
+        assertTrue(method > 0.6 * all, () -> "the resource method is most of the graph: " + method + " of " + all);
         assertEquals(Long.parseLong(incident.profile().get("sampled_bytes").toString()), all,
                 "the graph is the request's samples, weighed in bytes");
     }

@@ -54,6 +54,7 @@ public class Allocating {
     public String worker(@PathParam("mib") int mib) {
         AllocLine.put("mib", mib);
         AllocLine.put("seen_id", AllocLine.requestId().orElse("none"));
+        org.jboss.logging.Logger.getLogger(Allocating.class).info("building the report");
         allocate(mib, true);
         AllocLine.put("so_far", AllocLine.allocatedBytes().orElse(-1));
         return "ok";

@@ -1,0 +1,100 @@
+package dev.allocline.quarkus.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.QuarkusUnitTest;
+import io.quarkus.test.common.http.TestHTTPResource;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * With {@code quarkus-logging-json} the line's fields are JSON fields of the log event (numbers as numbers)
+ * and the text is the message, once; with {@code quarkus-micrometer} the figures are in its registry, here
+ * scraped from Prometheus' endpoint as a user would.
+ */
+class JsonLogsAndMetricsTest {
+
+    static final Path LOG = Path.of("target", "allocline-json-" + ProcessHandle.current().pid() + ".log");
+
+    @RegisterExtension
+    static final QuarkusUnitTest APP = new QuarkusUnitTest()
+            .withApplicationRoot(jar -> jar.addClasses(Allocating.class, Allocating.Allocation.class,
+                    Allocating.Conflict.class, Allocating.ConflictMapper.class, Allocating.AllocationWriter.class))
+            .overrideConfigKey("quarkus.http.test-port", "0")
+            .overrideConfigKey("quarkus.allocline.request-id-header", "X-Request-Id")
+            .overrideConfigKey("quarkus.log.file.enabled", "true")
+            .overrideConfigKey("quarkus.log.file.path", LOG.toAbsolutePath().toString())
+            .overrideConfigKey("quarkus.log.file.json.enabled", "true");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    HttpResponse<String> get(String path, String id) throws Exception {
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).header("X-Request-Id", id).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode event(String requestId) throws Exception {
+        return event(requestId, null);
+    }
+
+    /** The first JSON event of the request: its canonical line, or its event with {@code message}. */
+    JsonNode event(String requestId, String message) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(LOG)) {
+                for (String l : Files.readAllLines(LOG)) {
+                    if (l.contains("\"request_id\":\"" + requestId + "\"")) {
+                        JsonNode e = json.readTree(l);
+                        if (message == null ? e.get("message").asText().startsWith("canonical_api_line")
+                                : e.get("message").asText().equals(message)) {
+                            return e;
+                        }
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no JSON event for " + requestId + " in " + LOG);
+    }
+
+    @Test
+    void theFieldsAreJsonFieldsAndNumbersStayNumbers() throws Exception {
+        assertEquals(200, get("alloc/worker/2", "json-2").statusCode());
+        JsonNode e = event("json-2");
+        assertTrue(e.get("message").asText().startsWith("canonical_api_line request_id=json-2 "), e.toString());
+        assertTrue(e.get("alloc_bytes").isNumber(), e.toString());
+        assertTrue(e.get("alloc_bytes").asLong() >= 2L << 20, e.toString());
+        assertTrue(e.get("status").isNumber() && e.get("status").asInt() == 200, e.toString());
+        assertEquals("/alloc/worker/{mib}", e.get("http_route").asText());
+        assertTrue(e.get("response_written").isBoolean(), e.toString());
+        assertTrue(e.get("mib").isNumber(), "an application field keeps its type: " + e);
+        JsonNode own = event("json-2", "building the report");
+        assertEquals("json-2", own.get("mdc").get("request_id").asText(),
+                "the application's own line on the worker thread carries the id in its logging context: " + own);
+    }
+
+    @Test
+    void theFiguresReachQuarkusMicrometerRegistry() throws Exception {
+        assertEquals(200, get("alloc/worker/1", "metrics-1").statusCode());
+        event("metrics-1"); // the line is written after the response; the meters with it
+        HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(base.resolve("q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode());
+        assertTrue(scrape.body().lines().anyMatch(l -> l.startsWith("http_server_requests_allocated_bytes_count{")
+                && l.contains("uri=\"/alloc/worker/{mib}\"")), scrape.body());
+    }
+}
