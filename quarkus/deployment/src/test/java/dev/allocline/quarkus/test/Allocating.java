@@ -2,6 +2,7 @@ package dev.allocline.quarkus.test;
 
 import dev.allocline.AllocLine;
 import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -23,6 +24,8 @@ import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
 
 /** Resources that allocate known amounts where Quarkus REST runs them. */
@@ -80,6 +83,36 @@ public class Allocating {
         CompletableFuture<Allocation> f = new CompletableFuture<>();
         vertx.setTimer(ms, id -> f.complete(new Allocation(mib)));
         return f;
+    }
+
+    /** A Mutiny {@code Uni} resumed by a Vert.x timer: the writer allocates on the resuming thread. */
+    @GET
+    @Path("/uni/{mib}")
+    @Produces(MediaType.TEXT_PLAIN)
+    public Uni<Allocation> uni(@PathParam("mib") int mib) {
+        return Uni.createFrom().emitter(e -> vertx.setTimer(50, id -> e.complete(new Allocation(mib))));
+    }
+
+    /** Half the bytes on a pool thread of the application's own, handed over with {@code AllocLine.wrap}. */
+    @GET
+    @Path("/wrapped/{mib}")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String wrapped(@PathParam("mib") int mib) throws Exception {
+        POOL.submit(AllocLine.wrap(() -> allocate(mib / 2, false))).get();
+        allocate(mib - mib / 2, false);
+        return "ok";
+    }
+
+    static final ExecutorService POOL = Executors.newFixedThreadPool(2);
+
+    /** Takes {@code ms} before answering with {@code mib} MiB of body: a client may be gone by then. */
+    @GET
+    @Path("/slow/{mib}/{ms}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public byte[] slow(@PathParam("mib") int mib, @PathParam("ms") long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        allocate(mib, false);
+        return new byte[MIB];
     }
 
     @GET

@@ -136,6 +136,38 @@ class QuarkusRestLinesTest {
     }
 
     @Test
+    void aUniResumedOnTheEventLoopIsExact() throws Exception {
+        get("alloc/uni/1", "uni-warm-up");
+        assertEquals(200, get("alloc/uni/8", "uni-8").statusCode());
+        CanonicalLine line = lineOf("uni-8");
+        assertExact(8 * MIB, line);
+        assertEquals("/api/alloc/uni/{mib}", line.httpRoute());
+    }
+
+    @Test
+    void workHandedToTheApplicationsOwnPoolWithWrapCounts() throws Exception {
+        get("alloc/wrapped/2", "wrapped-warm-up");
+        assertEquals(200, get("alloc/wrapped/16", "wrapped-16").statusCode());
+        CanonicalLine line = lineOf("wrapped-16");
+        assertExact(16 * MIB, line);
+        assertEquals(3, line.allocThreads(), "event loop, worker, pool thread: " + line);
+    }
+
+    @Test
+    void aClientGoneBeforeTheResponseGetsALineSayingItWasNotWritten() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+            s.getOutputStream().write(("GET " + base.getPath() + "alloc/slow/4/300 HTTP/1.1\r\nHost: localhost\r\n"
+                    + "X-Request-Id: gone\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+        } // closed long before the method answers
+        CanonicalLine line = lineOf("gone");
+        assertFalse(line.responseWritten(), line.toString());
+        assertEquals(0, line.status(), "no status went out: " + line);
+        assertEquals("/api/alloc/slow/{mib}/{ms}", line.httpRoute());
+        assertEquals(1, LINES.all(l -> l.requestId().equals("gone")).size(), "one line");
+    }
+
+    @Test
     void aPathNoRouteMatchesGetsA404Line() throws Exception {
         assertEquals(404, get("nothing/here", "no-route").statusCode());
         CanonicalLine line = lineOf("no-route");

@@ -90,7 +90,9 @@ final class RequestStart implements Handler<RoutingContext> {
         public void handle(AsyncResult<Void> result) {
             try {
                 request.route(RunHooks.route(rc));
-                request.status(rc.response().getStatusCode());
+                // A response that failed before its head went out has no status yet (Vert.x would say 200).
+                boolean sent = result.succeeded() || rc.response().headWritten();
+                request.status(sent ? rc.response().getStatusCode() : 0);
                 request.finish(result.succeeded());
             } catch (RuntimeException | LinkageError e) {
                 runtime.failures().warn("line", "allocline: could not write the line of request "
