@@ -84,9 +84,9 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
             runtime.failures().warn("unsupported-runtime", "allocline: AllocLineFilter is NOT enabled: it runs on "
                     + unsupported + ", where its standard filters cannot follow the request's threads (blocking "
                     + "methods run on worker threads the filters never see, suspended requests share the event "
-                    + "loop) and would write wrong alloc_bytes. No line is written for this application. Quarkus "
-                    + "REST needs an integration of its own (not available yet); RESTEasy classic "
-                    + "(quarkus-resteasy) works with this filter.", null);
+                    + "loop) and would write wrong alloc_bytes. No line is written for this application. On Quarkus "
+                    + "REST add the extension dev.allocline:allocline-quarkus instead (no code, settings under "
+                    + "quarkus.allocline.); RESTEasy classic (quarkus-resteasy) works with this filter.", null);
             return false;
         }
         context.register(new Start(runtime, settings.requestIdHeader()));

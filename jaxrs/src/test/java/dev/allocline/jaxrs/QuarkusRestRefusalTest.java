@@ -51,7 +51,8 @@ class QuarkusRestRefusalTest {
             logger.removeAppender(capture);
         }
         assertTrue(warnings.stream().anyMatch(w -> w.contains("NOT enabled") && w.contains("Quarkus REST")
-                && w.contains("quarkus-resteasy")), () -> "a warning naming the runtime and the way out: " + warnings);
+                && w.contains("dev.allocline:allocline-quarkus") && w.contains("quarkus-resteasy")),
+                () -> "a warning naming the runtime and the way out: " + warnings);
     }
 
     /** A feature context that records what is registered (the refusal happens before any registration). */
