@@ -55,6 +55,7 @@ public final class S3ProfileStore implements ProfileStore {
     private final StorageClass storageClass;
     private final long multipartThreshold;
     private final long partSize;
+    private final Slices slices;
 
     private S3ProfileStore(Builder b) {
         this.client = b.client;
@@ -65,6 +66,7 @@ public final class S3ProfileStore implements ProfileStore {
         this.storageClass = b.storageClass;
         this.multipartThreshold = b.multipartThreshold;
         this.partSize = b.partSize;
+        this.slices = b.slices;
     }
 
     /** A builder; {@code bucket} and one client are required. */
@@ -192,7 +194,13 @@ public final class S3ProfileStore implements ProfileStore {
             for (long offset = 0; offset < size; offset += partSize, number++) {
                 long length = Math.min(partSize, size - offset);
                 long from = offset;
-                RequestBody body = RequestBody.fromContentProvider(() -> slice(file, from, length), length,
+                RequestBody body = RequestBody.fromContentProvider(() -> {
+                    try {
+                        return slices.open(file, from, length);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, length,
                         "application/octet-stream");
                 String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
                         .partNumber(number).contentLength(length).build(), body).eTag();
@@ -211,41 +219,48 @@ public final class S3ProfileStore implements ProfileStore {
         }
     }
 
+    /** Opens a stream over {@code [from, from + length)} of a file; tests count through it what is opened and closed. */
+    @FunctionalInterface
+    interface Slices {
+        InputStream open(Path file, long from, long length) throws IOException;
+    }
+
     /** A fresh stream over {@code [from, from + length)} of the file; the SDK may ask again on retry. */
-    private static InputStream slice(Path file, long from, long length) {
+    static InputStream fileSlice(Path file, long from, long length) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
             ch.position(from);
-            return new FilterInputStream(Channels.newInputStream(ch)) {
-                private long left = length;
-
-                @Override
-                public int read() throws IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int b = super.read();
-                    if (b >= 0) {
-                        left--;
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buf, int off, int len) throws IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int n = super.read(buf, off, (int) Math.min(len, left));
-                    if (n > 0) {
-                        left -= n;
-                    }
-                    return n;
-                }
-            };
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            ch.close();
+            throw e;
         }
+        return new FilterInputStream(Channels.newInputStream(ch)) {
+            private long left = length;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                if (b >= 0) {
+                    left--;
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(buf, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+        };
     }
 
     @Override
@@ -263,8 +278,15 @@ public final class S3ProfileStore implements ProfileStore {
         private StorageClass storageClass;
         private long multipartThreshold = 64L << 20;
         private long partSize = 16L << 20;
+        private Slices slices = S3ProfileStore::fileSlice;
 
         private Builder() {
+        }
+
+        /** Where part streams come from; for tests that count opened and closed streams. */
+        Builder slices(Slices slices) {
+            this.slices = slices;
+            return this;
         }
 
         /** The synchronous client (uploads large files in parts itself). */

@@ -5,16 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.allocline.testing.ResettingProxy;
 import dev.allocline.testing.S3Server;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -93,6 +101,57 @@ class S3ProfileStoreTest {
         store.store("prod/profiles/fds.jfr", f);
         Files.delete(f);
         assertEquals(0, openDescriptorsOn(f), "descriptors left open on the uploaded file");
+    }
+
+    /**
+     * A real network fault: the connection carrying the first attempt of part 2 is reset 1 MiB into its
+     * body, so the SDK (retries on, as a service builds its client) asks the store for a new stream and
+     * sends the part again. The SDK leaves the failed attempt's stream to its provider: every stream the
+     * store opened must be closed, and the object must arrive whole.
+     */
+    @Test
+    void aPartRetriedAfterAConnectionResetClosesEveryStreamTheStoreOpened(@TempDir Path dir) throws IOException {
+        s3.createBucket("retries");
+        Path f = randomFile(dir, 11 * 1024 * 1024 + 5); // three parts of 5 MiB
+        AtomicInteger opened = new AtomicInteger();
+        AtomicInteger closed = new AtomicInteger();
+        try (ResettingProxy proxy = new ResettingProxy(s3.port(), "partNumber=2", 1 << 20, 1);
+             S3Client retrying = S3Client.builder()
+                     .endpointOverride(URI.create("http://127.0.0.1:" + proxy.port()))
+                     .region(Region.US_EAST_1).forcePathStyle(true)
+                     .credentialsProvider(StaticCredentialsProvider.create(
+                             AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
+                     .build()) {
+            ProfileStore store = S3ProfileStore.builder().client(retrying).bucket("retries")
+                    .multipartThresholdBytes(5L << 20).partSizeBytes(5L << 20)
+                    .slices((file, from, length) -> counted(S3ProfileStore.fileSlice(file, from, length), opened, closed))
+                    .build();
+            store.store("prod/profiles/retried.jfr", f);
+            assertEquals(1, proxy.resets(), "the proxy reset no connection: no attempt was retried");
+        }
+        assertTrue(opened.get() > 3, "streams opened for three parts and a retry: " + opened);
+        assertEquals(opened.get(), closed.get(), "streams opened by the store and closed");
+        assertArrayEquals(Files.readAllBytes(f),
+                client.getObjectAsBytes(b -> b.bucket("retries").key("prod/profiles/retried.jfr")).asByteArray());
+        Files.delete(f);
+        assertEquals(0, openDescriptorsOn(f), "descriptors left open on the uploaded file");
+    }
+
+    /** {@code in}, counting its opening, and its first close. */
+    private static InputStream counted(InputStream in, AtomicInteger opened, AtomicInteger closed) {
+        opened.incrementAndGet();
+        return new FilterInputStream(in) {
+            private boolean done;
+
+            @Override
+            public void close() throws IOException {
+                if (!done) {
+                    done = true;
+                    closed.incrementAndGet();
+                }
+                super.close();
+            }
+        };
     }
 
     @Test
