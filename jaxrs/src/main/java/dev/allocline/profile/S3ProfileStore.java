@@ -1,5 +1,6 @@
 package dev.allocline.profile;
 
+import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -194,16 +196,12 @@ public final class S3ProfileStore implements ProfileStore {
             for (long offset = 0; offset < size; offset += partSize, number++) {
                 long length = Math.min(partSize, size - offset);
                 long from = offset;
-                RequestBody body = RequestBody.fromContentProvider(() -> {
-                    try {
-                        return slices.open(file, from, length);
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, length,
-                        "application/octet-stream");
-                String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
-                        .partNumber(number).contentLength(length).build(), body).eTag();
+                String etag;
+                try (PartStreams streams = new PartStreams(slices, file, from, length)) {
+                    etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+                            .partNumber(number).contentLength(length).build(),
+                            RequestBody.fromContentProvider(streams, length, "application/octet-stream")).eTag();
+                }
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
             client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
@@ -216,6 +214,52 @@ public final class S3ProfileStore implements ProfileStore {
                 e.addSuppressed(abortFailure);
             }
             throw e;
+        }
+    }
+
+    /**
+     * One part's body: a fresh stream over its slice of the file for every attempt the SDK makes. The SDK
+     * (2.57.8) closes the stream of an attempt that succeeds but not that of an attempt it retries (seen
+     * with a connection reset mid-body): each new stream closes the one before it, and {@link #close()} the
+     * last, so no file descriptor outlives the part. Nothing is read ahead: the SDK pulls the bytes from the file as it
+     * sends them. Used by the profile thread only.
+     */
+    private static final class PartStreams implements ContentStreamProvider, Closeable {
+        private final Slices slices;
+        private final Path file;
+        private final long from;
+        private final long length;
+        private InputStream current;
+
+        PartStreams(Slices slices, Path file, long from, long length) {
+            this.slices = slices;
+            this.file = file;
+            this.from = from;
+            this.length = length;
+        }
+
+        @Override
+        public InputStream newStream() {
+            close();
+            try {
+                current = slices.open(file, from, length);
+                return current;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            InputStream previous = current;
+            current = null;
+            if (previous != null) {
+                try {
+                    previous.close();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // a RuntimeException: the upload is aborted
+                }
+            }
         }
     }
 
