@@ -4,6 +4,7 @@ import dev.allocline.AllocLine;
 import dev.allocline.AllocLineBuilder;
 import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.accounting.AllocLineRuntime;
+import dev.allocline.internal.accounting.HoldsRuntime;
 import dev.allocline.internal.accounting.Request;
 import dev.allocline.internal.accounting.ThreadWork;
 import jakarta.annotation.Priority;
@@ -134,13 +135,19 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     /** Before matching and before every other filter: the baseline, on the request thread. */
     @PreMatching
     @Priority(Integer.MIN_VALUE)
-    static final class Start implements ContainerRequestFilter {
+    static final class Start implements ContainerRequestFilter, HoldsRuntime {
         private final AllocLineRuntime runtime;
         private final String requestIdHeader;
 
         Start(AllocLineRuntime runtime, String requestIdHeader) {
             this.runtime = runtime;
             this.requestIdHeader = requestIdHeader;
+        }
+
+        /** For {@code allocline-cxf}, which stops the runtime when CXF stops the server that holds this filter. */
+        @Override
+        public AllocLineRuntime allocLineRuntime() {
+            return runtime;
         }
 
         @Override
