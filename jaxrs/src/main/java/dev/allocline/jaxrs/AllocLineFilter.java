@@ -58,10 +58,14 @@ import java.util.concurrent.CompletionStage;
  * filters cannot follow a request, it refuses to start. On Jersey, prefer {@code AllocLineFeature}, which
  * follows Jersey's request events and sees all of these.
  *
- * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request;
- * standard Jakarta REST tells a provider nothing about shutdown, so call {@link #close()} when the
- * application stops (a pending upload then gets {@code shutdownTimeout}). Immutable once built; its
- * filters are called concurrently from request threads.
+ * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request and
+ * end with {@link #close()} (a pending upload then gets {@code shutdownTimeout}). Standard Jakarta REST tells
+ * a provider nothing about shutdown, and no runtime tested calls {@code close()} or {@code @PreDestroy} on a
+ * provider instance: on CXF, {@code allocline-cxf} closes it when CXF stops the server; on Jersey, call it
+ * from the {@code Application}'s {@code @PreDestroy} method (Jersey calls that one); elsewhere, from
+ * whatever stops the application ({@code SeBootstrap.Instance.stop()}'s stage, a
+ * {@code ServletContextListener}). Immutable once built; its filters are called concurrently from request
+ * threads.
  */
 public final class AllocLineFilter implements Feature, AutoCloseable {
 

@@ -34,7 +34,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * client's: build the client as the rest of the service does (the SDK's default credential chain,
  * {@code apiCallTimeout} so a hung upload cannot hold the profile thread forever). With an
  * {@link S3Client}, files above the multipart threshold are uploaded in parts (streamed from the file,
- * each part re-readable for retries; an upload that fails is aborted so no parts linger). With an
+ * each attempt of a part reading it afresh, every stream closed, retried attempts' included; an upload that
+ * fails is aborted so no parts linger). With an
  * {@link S3AsyncClient}, a single {@code putObject} from the file is issued and multipart is left to
  * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}). Immutable; called on the
  * library's profile thread, one profile at a time.
