@@ -222,7 +222,8 @@ public final class S3ProfileStore implements ProfileStore {
      * One part's body: a fresh stream over its slice of the file for every attempt the SDK makes. The SDK
      * (2.57.8) closes the stream of an attempt that succeeds but not that of an attempt it retries (seen
      * with a connection reset mid-body): each new stream closes the one before it, and {@link #close()} the
-     * last, so no file descriptor outlives the part. Nothing is read ahead: the SDK pulls the bytes from the file as it
+     * last, so no file descriptor outlives the part (the SDK's own {@code ContentStreamProvider.fromInputStreamSupplier}
+     * closes the previous stream the same way, but never the last). Nothing is read ahead: the SDK pulls the bytes from the file as it
      * sends them. Used by the profile thread only.
      */
     private static final class PartStreams implements ContentStreamProvider, Closeable {
