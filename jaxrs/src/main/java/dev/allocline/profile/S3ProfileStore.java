@@ -222,9 +222,10 @@ public final class S3ProfileStore implements ProfileStore {
      * One part's body: a fresh stream over its slice of the file for every attempt the SDK makes. The SDK
      * (2.57.8) closes the stream of an attempt that succeeds but not that of an attempt it retries (seen
      * with a connection reset mid-body): each new stream closes the one before it, and {@link #close()} the
-     * last, so no file descriptor outlives the part (the SDK's own {@code ContentStreamProvider.fromInputStreamSupplier}
-     * closes the previous stream the same way, but never the last). Nothing is read ahead: the SDK pulls the bytes from the file as it
-     * sends them. Used by the profile thread only.
+     * last, so no file descriptor outlives the part (the SDK's own
+     * {@code ContentStreamProvider.fromInputStreamSupplier} closes the previous stream the same way, but
+     * never the last). Nothing is read ahead: the SDK pulls the bytes from the file as it sends them. Used
+     * by the profile thread only.
      */
     private static final class PartStreams implements ContentStreamProvider, Closeable {
         private final Slices slices;
@@ -265,7 +266,7 @@ public final class S3ProfileStore implements ProfileStore {
         }
     }
 
-    /** Opens a stream over {@code [from, from + length)} of a file; tests count through it what is opened and closed. */
+    /** Opens a stream over {@code [from, from + length)} of a file; tests count what is opened and closed. */
     @FunctionalInterface
     interface Slices {
         InputStream open(Path file, long from, long length) throws IOException;
