@@ -51,7 +51,8 @@ final class StopWithServer implements ServerLifeCycleListener {
                 }
             }
         } catch (RuntimeException | LinkageError e) {
-            LOG.log(Level.WARNING, "allocline: could not stop AllocLineFilter with the CXF server; call its close(): " + e, e);
+            LOG.log(Level.WARNING, "allocline: could not stop AllocLineFilter with the CXF server; call its "
+                    + "close(): " + e, e);
         }
     }
 }
