@@ -4,6 +4,7 @@ import dev.allocline.AllocLine;
 import dev.allocline.AllocLineBuilder;
 import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.accounting.AllocLineRuntime;
+import dev.allocline.internal.accounting.HoldsRuntime;
 import dev.allocline.internal.accounting.Request;
 import dev.allocline.internal.accounting.ThreadWork;
 import jakarta.annotation.Priority;
@@ -57,10 +58,14 @@ import java.util.concurrent.CompletionStage;
  * filters cannot follow a request, it refuses to start. On Jersey, prefer {@code AllocLineFeature}, which
  * follows Jersey's request events and sees all of these.
  *
- * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request;
- * standard Jakarta REST tells a provider nothing about shutdown, so call {@link #close()} when the
- * application stops (a pending upload then gets {@code shutdownTimeout}). Immutable once built; its
- * filters are called concurrently from request threads.
+ * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request and
+ * end with {@link #close()} (a pending upload then gets {@code shutdownTimeout}). Standard Jakarta REST tells
+ * a provider nothing about shutdown, and no runtime tested calls {@code close()} or {@code @PreDestroy} on a
+ * provider instance: on CXF, {@code allocline-cxf} closes it when CXF stops the server; on Jersey, call it
+ * from the {@code Application}'s {@code @PreDestroy} method (Jersey calls that one); elsewhere, from
+ * whatever stops the application ({@code SeBootstrap.Instance.stop()}'s stage, a
+ * {@code ServletContextListener}). Immutable once built; its filters are called concurrently from request
+ * threads.
  */
 public final class AllocLineFilter implements Feature, AutoCloseable {
 
@@ -134,13 +139,19 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     /** Before matching and before every other filter: the baseline, on the request thread. */
     @PreMatching
     @Priority(Integer.MIN_VALUE)
-    static final class Start implements ContainerRequestFilter {
+    static final class Start implements ContainerRequestFilter, HoldsRuntime {
         private final AllocLineRuntime runtime;
         private final String requestIdHeader;
 
         Start(AllocLineRuntime runtime, String requestIdHeader) {
             this.runtime = runtime;
             this.requestIdHeader = requestIdHeader;
+        }
+
+        /** For {@code allocline-cxf}, which stops the runtime when CXF stops the server that holds this filter. */
+        @Override
+        public AllocLineRuntime allocLineRuntime() {
+            return runtime;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.allocline.profile;
 
+import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -32,7 +34,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * client's: build the client as the rest of the service does (the SDK's default credential chain,
  * {@code apiCallTimeout} so a hung upload cannot hold the profile thread forever). With an
  * {@link S3Client}, files above the multipart threshold are uploaded in parts (streamed from the file,
- * each part re-readable for retries; an upload that fails is aborted so no parts linger). With an
+ * each attempt of a part reading it afresh, every stream closed, retried attempts' included; an upload that
+ * fails is aborted so no parts linger). With an
  * {@link S3AsyncClient}, a single {@code putObject} from the file is issued and multipart is left to
  * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}). Immutable; called on the
  * library's profile thread, one profile at a time.
@@ -55,6 +58,7 @@ public final class S3ProfileStore implements ProfileStore {
     private final StorageClass storageClass;
     private final long multipartThreshold;
     private final long partSize;
+    private final Slices slices;
 
     private S3ProfileStore(Builder b) {
         this.client = b.client;
@@ -65,6 +69,7 @@ public final class S3ProfileStore implements ProfileStore {
         this.storageClass = b.storageClass;
         this.multipartThreshold = b.multipartThreshold;
         this.partSize = b.partSize;
+        this.slices = b.slices;
     }
 
     /** A builder; {@code bucket} and one client are required. */
@@ -192,10 +197,12 @@ public final class S3ProfileStore implements ProfileStore {
             for (long offset = 0; offset < size; offset += partSize, number++) {
                 long length = Math.min(partSize, size - offset);
                 long from = offset;
-                RequestBody body = RequestBody.fromContentProvider(() -> slice(file, from, length), length,
-                        "application/octet-stream");
-                String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
-                        .partNumber(number).contentLength(length).build(), body).eTag();
+                String etag;
+                try (PartStreams streams = new PartStreams(slices, file, from, length)) {
+                    etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+                            .partNumber(number).contentLength(length).build(),
+                            RequestBody.fromContentProvider(streams, length, "application/octet-stream")).eTag();
+                }
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
             client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
@@ -211,41 +218,96 @@ public final class S3ProfileStore implements ProfileStore {
         }
     }
 
-    /** A fresh stream over {@code [from, from + length)} of the file; the SDK may ask again on retry. */
-    private static InputStream slice(Path file, long from, long length) {
-        try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-            ch.position(from);
-            return new FilterInputStream(Channels.newInputStream(ch)) {
-                private long left = length;
+    /**
+     * One part's body: a fresh stream over its slice of the file for every attempt the SDK makes. The SDK
+     * (2.57.8) closes the stream of an attempt that succeeds but not that of an attempt it retries (seen
+     * with a connection reset mid-body): each new stream closes the one before it, and {@link #close()} the
+     * last, so no file descriptor outlives the part (the SDK's own
+     * {@code ContentStreamProvider.fromInputStreamSupplier} closes the previous stream the same way, but
+     * never the last). Nothing is read ahead: the SDK pulls the bytes from the file as it sends them. Used
+     * by the profile thread only.
+     */
+    private static final class PartStreams implements ContentStreamProvider, Closeable {
+        private final Slices slices;
+        private final Path file;
+        private final long from;
+        private final long length;
+        private InputStream current;
 
-                @Override
-                public int read() throws IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int b = super.read();
-                    if (b >= 0) {
-                        left--;
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buf, int off, int len) throws IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int n = super.read(buf, off, (int) Math.min(len, left));
-                    if (n > 0) {
-                        left -= n;
-                    }
-                    return n;
-                }
-            };
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        PartStreams(Slices slices, Path file, long from, long length) {
+            this.slices = slices;
+            this.file = file;
+            this.from = from;
+            this.length = length;
         }
+
+        @Override
+        public InputStream newStream() {
+            close();
+            try {
+                current = slices.open(file, from, length);
+                return current;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            InputStream previous = current;
+            current = null;
+            if (previous != null) {
+                try {
+                    previous.close();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // a RuntimeException: the upload is aborted
+                }
+            }
+        }
+    }
+
+    /** Opens a stream over {@code [from, from + length)} of a file; tests count what is opened and closed. */
+    @FunctionalInterface
+    interface Slices {
+        InputStream open(Path file, long from, long length) throws IOException;
+    }
+
+    /** A fresh stream over {@code [from, from + length)} of the file; the SDK may ask again on retry. */
+    static InputStream fileSlice(Path file, long from, long length) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            ch.position(from);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return new FilterInputStream(Channels.newInputStream(ch)) {
+            private long left = length;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                if (b >= 0) {
+                    left--;
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(buf, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+        };
     }
 
     @Override
@@ -263,8 +325,15 @@ public final class S3ProfileStore implements ProfileStore {
         private StorageClass storageClass;
         private long multipartThreshold = 64L << 20;
         private long partSize = 16L << 20;
+        private Slices slices = S3ProfileStore::fileSlice;
 
         private Builder() {
+        }
+
+        /** Where part streams come from; for tests that count opened and closed streams. */
+        Builder slices(Slices slices) {
+            this.slices = slices;
+            return this;
         }
 
         /** The synchronous client (uploads large files in parts itself). */

@@ -5,16 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.allocline.testing.ResettingProxy;
 import dev.allocline.testing.S3Server;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -93,6 +102,89 @@ class S3ProfileStoreTest {
         store.store("prod/profiles/fds.jfr", f);
         Files.delete(f);
         assertEquals(0, openDescriptorsOn(f), "descriptors left open on the uploaded file");
+    }
+
+    /**
+     * A real network fault: the connection carrying the first attempt of part 2 is reset 1 MiB into its
+     * body, so the SDK (retries on, as a service builds its client) asks the store for a new stream and
+     * sends the part again. The SDK leaves the failed attempt's stream to its provider: every stream the
+     * store opened must be closed, and the object must arrive whole. The failed attempt's stream also shows
+     * that a part is streamed, not buffered: when its connection was reset, far less than the part had been
+     * read from the file (a part buffered in the heap is read whole before its first byte is sent).
+     */
+    @Test
+    void aPartRetriedAfterAConnectionResetClosesEveryStreamTheStoreOpened(@TempDir Path dir) throws IOException {
+        s3.createBucket("retries");
+        long part = 16L << 20;
+        Path f = randomFile(dir, (int) (2 * part + (1 << 20))); // two parts of 16 MiB and one of 1 MiB
+        List<CountedStream> streams = new CopyOnWriteArrayList<>();
+        try (ResettingProxy proxy = new ResettingProxy(s3.port(), "partNumber=2", 1 << 20, 1);
+             S3Client retrying = S3Client.builder()
+                     .endpointOverride(URI.create("http://127.0.0.1:" + proxy.port()))
+                     .region(Region.US_EAST_1).forcePathStyle(true)
+                     .credentialsProvider(StaticCredentialsProvider.create(
+                             AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))
+                     .build()) {
+            ProfileStore store = S3ProfileStore.builder().client(retrying).bucket("retries")
+                    .multipartThresholdBytes(part).partSizeBytes(part)
+                    .slices((file, from, length) -> {
+                        CountedStream s = new CountedStream(S3ProfileStore.fileSlice(file, from, length), from);
+                        streams.add(s);
+                        return s;
+                    })
+                    .build();
+            store.store("prod/profiles/retried.jfr", f);
+            assertEquals(1, proxy.resets(), "the proxy reset no connection: no attempt was retried");
+        }
+        assertEquals(4, streams.size(), "streams opened for three parts and one retry: " + streams);
+        assertTrue(streams.stream().allMatch(s -> s.closed), "streams left open: " + streams);
+        CountedStream failed = streams.stream().filter(s -> s.from == part).findFirst().orElseThrow();
+        assertTrue(failed.read < part / 2, "the failed attempt read " + failed.read + " of " + part + " bytes");
+        assertArrayEquals(Files.readAllBytes(f),
+                client.getObjectAsBytes(b -> b.bucket("retries").key("prod/profiles/retried.jfr")).asByteArray());
+        Files.delete(f);
+        assertEquals(0, openDescriptorsOn(f), "descriptors left open on the uploaded file");
+    }
+
+    /** A part's stream that remembers where it starts, how much was read from it and whether it was closed. */
+    private static final class CountedStream extends FilterInputStream {
+        final long from;
+        volatile long read;
+        volatile boolean closed;
+
+        CountedStream(InputStream in, long from) {
+            super(in);
+            this.from = from;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                read++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                read += n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            closed = true;
+            super.close();
+        }
+
+        @Override
+        public String toString() {
+            return "[from " + from + ", read " + read + (closed ? ", closed]" : ", OPEN]");
+        }
     }
 
     @Test

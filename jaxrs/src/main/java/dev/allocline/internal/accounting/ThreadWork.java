@@ -21,6 +21,13 @@ public final class ThreadWork {
 
     private static final ThreadLocal<Segment> TOP = new ThreadLocal<>();
 
+    /**
+     * Test seam: run by {@link #push} between the request's accepting the segment (its monitor block) and
+     * the thread's publishing it, the window where a finish on another thread can close it. Null outside
+     * tests (a plain static field: one load and a branch per push, no fence).
+     */
+    static Runnable afterOpen;
+
     private ThreadWork() {
     }
 
@@ -110,6 +117,10 @@ public final class ThreadWork {
         if (!r.open(s, now)) {
             return null; // a late event or task: nothing of it may stay on the thread
         }
+        Runnable hook = afterOpen;
+        if (hook != null) {
+            hook.run();
+        }
         if (below != null) {
             below.owner.pause(below, now);
         }
@@ -147,6 +158,11 @@ public final class ThreadWork {
         }
         TOP.set(top);
         return top;
+    }
+
+    /** The calling thread's top segment, closed or not (for tests: {@link #current()} skips closed ones). */
+    static Segment top() {
+        return TOP.get();
     }
 
     /** {@code s} or the first segment below it that is still open; closed ones are stale. */
