@@ -4,6 +4,7 @@ import dev.allocline.jersey.AllocLineFeature;
 import dev.allocline.profile.LocalDirectoryProfileStore;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.ConfiguredBundle;
+import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import java.util.Objects;
 import java.util.Set;
@@ -12,15 +13,18 @@ import java.util.function.Function;
 /**
  * allocline on a Dropwizard service: registers {@link AllocLineFeature} on the service's Jersey
  * environment, configured by the {@code allocline:} block of its configuration ({@link AllocLineFactory}),
- * with a histogram per route in the service's {@code MetricRegistry}.
+ * with a histogram per route in the service's {@code MetricRegistry}, profiles to a directory or to S3, and
+ * a {@code Managed} object ({@link AllocLineLifecycle}) that ends allocline's background work and closes its S3
+ * client when the service stops.
  *
  * <pre>{@code
  * bootstrap.addBundle(new AllocLineBundle<>(MyConfiguration::getAllocLine));
  * }</pre>
  *
- * The Feature's background parts (the process-wide sampler, the profile recording) start when Jersey has
- * initialised and stop when Jetty destroys the Jersey servlet, which Dropwizard does on shutdown; no
- * {@code Managed} object is needed for them. Called by Dropwizard on its start-up thread.
+ * With {@code dropwizard-json-logging} on the class path, {@link #initialize} makes the {@code json} layout
+ * type {@link KeyValueJsonLayoutFactory}: Dropwizard's layout plus SLF4J 2 key-value pairs, so each line's
+ * fields are JSON fields. The Feature's background parts (the process-wide sampler, the profile recording)
+ * start when Jersey has initialised. Called by Dropwizard on its start-up thread.
  *
  * @param <C> the service's configuration type
  */
@@ -31,6 +35,17 @@ public final class AllocLineBundle<C extends Configuration> implements Configure
     /** @param settings where the service's configuration holds its {@code allocline:} block (null: defaults) */
     public AllocLineBundle(Function<C, AllocLineFactory> settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * Registers {@link KeyValueJsonLayoutFactory} as the {@code json} layout type, before the configuration is
+     * read: Jackson resolves a type name registered for two classes to the more specific one.
+     */
+    @Override
+    public void initialize(Bootstrap<?> bootstrap) {
+        if (JsonLogging.present()) {
+            JsonLogging.register(bootstrap.getObjectMapper());
+        }
     }
 
     @Override
@@ -68,6 +83,21 @@ public final class AllocLineBundle<C extends Configuration> implements Configure
         if (f.getProfileDirectory() != null) {
             b.profileStore(new LocalDirectoryProfileStore(f.getProfileDirectory()));
         }
+        AutoCloseable s3Client = null;
+        if (f.getProfileS3() != null) {
+            if (!S3Profiles.sdkPresent()) {
+                throw new IllegalStateException("allocline.profileS3 needs the AWS SDK's S3 client on the class path "
+                        + "(software.amazon.awssdk:s3)");
+            }
+            S3Profiles.Built s3;
+            try {
+                s3 = S3Profiles.build(f.getProfileS3());
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("allocline.profileS3: " + e.getMessage(), e);
+            }
+            b.profileStore(s3.store());
+            s3Client = s3.client();
+        }
         if (f.getProfileCooldown() != null) {
             b.profileCooldown(f.getProfileCooldown().toJavaDuration());
         }
@@ -81,8 +111,20 @@ public final class AllocLineBundle<C extends Configuration> implements Configure
         try {
             feature = b.build();
         } catch (IllegalArgumentException e) {
+            closeQuietly(s3Client);
             throw new IllegalStateException("allocline: configuration block invalid: " + e.getMessage(), e);
         }
         environment.jersey().register(feature);
+        environment.lifecycle().manage(new AllocLineLifecycle(feature, s3Client));
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // the start fails anyway, with the configuration error
+            }
+        }
     }
 }

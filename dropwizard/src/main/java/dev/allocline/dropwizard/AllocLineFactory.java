@@ -1,10 +1,13 @@
 package dev.allocline.dropwizard;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.DataSize;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
+import io.dropwizard.validation.ValidationMethod;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -22,9 +25,8 @@ import java.util.List;
  * allocline:
  *   requestIdHeader: X-Request-Id
  *   skipRoutes: [/ping]
- *   profile:
- *     threshold: 256MiB
- *     directory: /var/lib/myservice/profiles
+ *   profileThreshold: 256MiB
+ *   profileDirectory: /var/lib/myservice/profiles   # or profileS3: {bucket: ..., region: ...}
  * </pre>
  */
 public class AllocLineFactory {
@@ -64,14 +66,19 @@ public class AllocLineFactory {
     @JsonProperty
     private Boolean spanAttributes;
 
-    /** A request whose own bytes reach this triggers a profile into {@code profile.directory}. */
+    /** A request whose own bytes reach this triggers a profile into {@code profileDirectory} or {@code profileS3}. */
     @JsonProperty
     @MinDataSize(1)
     private DataSize profileThreshold;
 
-    /** Where profiles are stored (a local directory); required with {@code profileThreshold}. */
+    /** Where profiles are stored: a local directory (or {@code profileS3}); one is required with {@code profileThreshold}. */
     @JsonProperty
     private Path profileDirectory;
+
+    /** Where profiles are stored: an S3 bucket (or {@code profileDirectory}). */
+    @JsonProperty
+    @Valid
+    private S3ProfileFactory profileS3;
 
     /** Least time between two profiles. */
     @JsonProperty
@@ -121,6 +128,24 @@ public class AllocLineFactory {
 
     public Path getProfileDirectory() {
         return profileDirectory;
+    }
+
+    public S3ProfileFactory getProfileS3() {
+        return profileS3;
+    }
+
+    /** Profiles go to one place. */
+    @JsonIgnore
+    @ValidationMethod(message = "profileDirectory and profileS3 are both set; profiles go to one of them")
+    public boolean isOneProfileStore() {
+        return profileDirectory == null || profileS3 == null;
+    }
+
+    /** A threshold needs somewhere to put the profiles. */
+    @JsonIgnore
+    @ValidationMethod(message = "profileThreshold is set but neither profileDirectory nor profileS3 is")
+    public boolean isProfileStoreGivenForThreshold() {
+        return profileThreshold == null || profileDirectory != null || profileS3 != null;
     }
 
     public Duration getProfileCooldown() {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Histogram;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -13,11 +12,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,51 +26,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class AllocLineBundleTest {
 
-    static final Path LOG = Path.of("target/allocline-dropwizard-test.log");
-    static final ObjectMapper JSON = new ObjectMapper();
-
-    static {
-        try {
-            Files.deleteIfExists(LOG);
-        } catch (java.io.IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    static final JsonLog LOG = new JsonLog(Path.of("target/allocline-dropwizard-test.log"));
 
     static final DropwizardAppExtension<ClustersService.Config> APP = new DropwizardAppExtension<>(
             ClustersService.class, ResourceHelpers.resourceFilePath("allocline.yml"));
 
     HttpResponse<String> get(String path, String id) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + APP.getLocalPort() + path)).header("X-Request-Id", id)
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static List<JsonNode> linesFor(String id) throws Exception {
-        if (!Files.exists(LOG)) {
-            return List.of();
-        }
-        return Files.readAllLines(LOG).stream().filter(l -> l.startsWith("{")).map(l -> {
-            try {
-                return JSON.readTree(l);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + l, e);
-            }
-        }).filter(n -> n.path("message").asText().startsWith("canonical_api_line request_id=" + id + " "))
-                .collect(Collectors.toList());
+        return LOG.linesFor(id);
     }
 
     static JsonNode awaitLine(String id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<JsonNode> lines = linesFor(id);
-            if (!lines.isEmpty()) {
-                assertEquals(1, lines.size(), () -> "one line per request: " + lines);
-                return lines.get(0);
-            }
-            Thread.sleep(20); // the line is written after the response reached the client
-        }
-        throw new AssertionError("no line for " + id + " in " + (Files.exists(LOG) ? Files.readString(LOG) : "(no log)"));
+        return LOG.awaitLine(id);
     }
 
     @Test
@@ -86,6 +55,24 @@ class AllocLineBundleTest {
         assertTrue(message.contains(" http_route=/clusters/{id} "), message);
         assertTrue(message.matches(".* alloc_bytes=[1-9][0-9]{4,} .*"), message);
         assertEquals("dev.allocline.canonical", line.path("logger").asText(), line::toString);
+    }
+
+    @Test
+    void withTheJsonLayoutTheLinesFieldsAreJsonFieldsNumbersAsNumbers() throws Exception {
+        assertEquals(200, get("/clusters/c-json", "dw-json").statusCode());
+        JsonNode line = awaitLine("dw-json");
+        assertEquals("dw-json", line.path("request_id").asText(), line::toString);
+        assertEquals("GET", line.path("http_method").asText(), line::toString);
+        assertEquals("/clusters/c-json", line.path("http_path").asText(), line::toString);
+        assertEquals("/clusters/{id}", line.path("http_route").asText(), line::toString);
+        assertTrue(line.path("status").isIntegralNumber(), () -> "status is a JSON number: " + line);
+        assertEquals(200, line.path("status").asInt(), line::toString);
+        assertTrue(line.path("alloc_bytes").isIntegralNumber(), () -> "alloc_bytes is a JSON number: " + line);
+        assertTrue(line.path("alloc_bytes").asLong() > 16_000, line::toString);
+        assertTrue(line.path("alloc_threads").isIntegralNumber(), line::toString);
+        assertEquals("INFO", line.path("level").asText(), () -> "Dropwizard's own fields stay: " + line);
+        assertTrue(line.path("message").asText().contains(" alloc_bytes=" + line.path("alloc_bytes").asLong()),
+                () -> "the message keeps the logfmt text with the same figure: " + line);
     }
 
     @Test

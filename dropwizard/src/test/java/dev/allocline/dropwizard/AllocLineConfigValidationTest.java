@@ -23,4 +23,24 @@ class AllocLineConfigValidationTest {
         String all = String.valueOf(e) + String.valueOf(e.getCause());
         assertTrue(all.contains("allocline.requestIdHeader must be an HTTP header name"), all);
     }
+
+    static String startFailure(String yml) {
+        DropwizardTestSupport<ClustersService.Config> bad = new DropwizardTestSupport<>(ClustersService.class,
+                ResourceHelpers.resourceFilePath(yml));
+        Exception e = assertThrows(Exception.class, bad::before);
+        bad.after();
+        return String.valueOf(e) + String.valueOf(e.getCause());
+    }
+
+    @Test
+    void profilesGoToOnePlaceNotADirectoryAndS3() {
+        String all = startFailure("allocline-two-stores.yml");
+        assertTrue(all.contains("profileDirectory and profileS3 are both set"), all);
+    }
+
+    @Test
+    void anS3BlockWithoutABucketIsRefusedNamingIt() {
+        String all = startFailure("allocline-no-store.yml");
+        assertTrue(all.contains("allocline.profileS3.bucket must not be empty"), all);
+    }
 }

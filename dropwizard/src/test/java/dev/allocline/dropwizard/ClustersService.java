@@ -53,5 +53,16 @@ public class ClustersService extends Application<ClustersService.Config> {
         public String ping() {
             return "pong";
         }
+
+        /** Allocates {@code mib} MiB in 64 KiB arrays, kept until the answer (the incident's shape, small). */
+        @GET
+        @Path("heavy/{mib}")
+        public String heavy(@PathParam("mib") int mib) {
+            java.util.List<byte[]> kept = new java.util.ArrayList<>();
+            for (int i = 0; i < mib * 16; i++) {
+                kept.add(new byte[64 * 1024]);
+            }
+            return Integer.toString(kept.size());
+        }
     }
 }

@@ -21,10 +21,13 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
 final class AllocLineEventListener implements ApplicationEventListener {
 
     private final AllocLineRuntime runtime;
+    private final Runnable destroyed;
     private final RouteTemplates routes = new RouteTemplates();
 
-    AllocLineEventListener(AllocLineRuntime runtime) {
+    /** @param destroyed called after the runtime stopped at Jersey's destroy (the Feature forgets it) */
+    AllocLineEventListener(AllocLineRuntime runtime, Runnable destroyed) {
         this.runtime = runtime;
+        this.destroyed = destroyed;
     }
 
     @Override
@@ -38,6 +41,7 @@ final class AllocLineEventListener implements ApplicationEventListener {
                     break;
                 case DESTROY_FINISHED:
                     runtime.stop();
+                    destroyed.run();
                     break;
                 default:
                     break;

@@ -106,4 +106,23 @@ class LifecycleTest {
         CanonicalLine line = lines.next();
         assertTrue(line.totalAllocDelta() >= 0, () -> "total_alloc_delta lost at shutdown: " + line);
     }
+
+    @Test
+    void stopEndsTheBackgroundWorkOfAnApplicationJerseyNeverDestroys() throws Exception {
+        long recordingsBefore = allocLineRecordings();
+        int leasesBefore = dev.allocline.internal.meter.ProcessAllocationSampler.leases();
+        java.nio.file.Path dir = Files.createTempDirectory("allocline-lifecycle");
+        AllocLineFeature feature = AllocLineFeature.builder().defaultSink(false).profileThresholdBytes(1L << 30)
+                .profileStore(new LocalDirectoryProfileStore(dir)).build();
+        InProcess app = new InProcess(new ResourceConfig(TestApi.class).register(feature));
+        assertEquals(200, app.send("GET", "/hello"));
+        assertEquals(recordingsBefore + 1, allocLineRecordings(), "profiles on: the application's recording runs");
+
+        feature.stop(); // as a container's own lifecycle does (Dropwizard's Managed); the in-memory one never destroys
+        assertEquals(recordingsBefore, allocLineRecordings(), "the recording still runs after stop()");
+        assertEquals(leasesBefore, dev.allocline.internal.meter.ProcessAllocationSampler.leases(),
+                "the sampler lease is still held after stop()");
+        assertEquals(200, app.send("GET", "/hello"), "requests are still answered after stop()");
+        feature.stop(); // idempotent
+    }
 }

@@ -33,7 +33,7 @@ class DisabledTest {
 
     @Test
     void enabledFalseRegistersNothingAndWritesNoLine(CapturedOutput output) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/clusters/c-1")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
