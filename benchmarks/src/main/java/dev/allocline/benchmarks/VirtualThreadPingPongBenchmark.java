@@ -146,7 +146,7 @@ public class VirtualThreadPingPongBenchmark {
         }
     }
 
-    private static Path findAgent() throws Exception {
+    static Path findAgent() throws Exception {
         try (Stream<Path> files = Files.list(Path.of("agent", "target"))) {
             return files.filter(p -> p.getFileName().toString().matches("allocline-agent-[^-].*\\.jar"))
                     .filter(p -> !p.getFileName().toString().contains("-sources") && !p.getFileName().toString().contains("-javadoc"))
