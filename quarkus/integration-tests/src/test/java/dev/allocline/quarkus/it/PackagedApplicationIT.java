@@ -137,6 +137,19 @@ class PackagedApplicationIT {
     }
 
     @Test
+    void theLineCarriesTheIdsOfQuarkusOpenTelemetrySpan() throws Exception {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("reports/1"))
+                .header("X-Request-Id", "traced").header("traceparent", "00-" + trace + "-00f067aa0ba902b7-01").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        Map<String, String> line = line("traced");
+        assertEquals(trace, line.get("trace_id"), "the server span continues the caller's trace: " + line);
+        assertTrue(line.get("span_id") != null && line.get("span_id").matches("[0-9a-f]{16}")
+                && !line.get("span_id").equals("00f067aa0ba902b7"), "the server span's own id: " + line);
+    }
+
+    @Test
     @EnabledForJreRange(min = JRE.JAVA_21)
     void aVirtualThreadRequestSaysMinusOneAndWhy() throws Exception {
         assertEquals("200 virtual", get("virtual", "virtual-1"));
