@@ -53,7 +53,15 @@ final class InProcessApp {
          * A peer, instead of allocline: Jersey's LoggingFeature at its default verbosity (headers and text
          * payloads up to 8 KiB), into a JUL logger whose handler discards, as the Null appender does.
          */
-        peer_logging_feature
+        peer_logging_feature,
+        /**
+         * A peer, instead of allocline: the access log a service writes without it, one Log4j2 line per request
+         * (method, path, status, duration) from a request/response filter pair, into the Null appender as
+         * {@code log4j_noop}'s line. allocline's line replaces this one, so this is the fair comparison.
+         */
+        peer_access_log,
+        /** {@code peer_access_log} into the same buffered file, appender and pattern as {@code log4j_file}. */
+        peer_access_log_file
     }
 
     private static final URI BASE = URI.create("http://localhost/");
@@ -107,6 +115,8 @@ final class InProcessApp {
             });
             rc.register(new org.glassfish.jersey.logging.LoggingFeature(jul, java.util.logging.Level.INFO,
                     org.glassfish.jersey.logging.LoggingFeature.Verbosity.PAYLOAD_TEXT, 8192));
+        } else if (variant == Variant.peer_access_log || variant == Variant.peer_access_log_file) {
+            rc.register(new AccessLog());
         } else if (variant == Variant.accounting_no_context) {
             rc.register(AllocLineFeature.builder().defaultSink(false).loggingContextKey(null).build());
         } else if (variant != Variant.baseline) {
@@ -124,6 +134,31 @@ final class InProcessApp {
 
     void close() {
         handler.onShutdown(null);
+    }
+
+    /**
+     * The plain access log a service would write instead of allocline's line, written the ordinary way: the
+     * start time in a request property, one parameterized Log4j2 message after the response filters.
+     */
+    @jakarta.annotation.Priority(jakarta.ws.rs.Priorities.USER)
+    static final class AccessLog implements jakarta.ws.rs.container.ContainerRequestFilter,
+            jakarta.ws.rs.container.ContainerResponseFilter {
+        private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger("access");
+        private static final String START = "access.start";
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
+            request.setProperty(START, System.nanoTime());
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request,
+                jakarta.ws.rs.container.ContainerResponseContext response) {
+            Object start = request.getProperty(START);
+            long micros = start instanceof Long ? (System.nanoTime() - (Long) start) / 1000 : -1;
+            LOG.info("{} {} {} {}us", request.getMethod(), request.getUriInfo().getRequestUri().getRawPath(),
+                    response.getStatus(), micros);
+        }
     }
 
     /** A listener that asks for every request's events and does nothing with them. */
@@ -145,7 +180,7 @@ final class InProcessApp {
         b.setStatusLevel(Level.ERROR);
         b.add(b.newAppender("null", "Null"));
         String canonicalAppender = "null";
-        if (variant == Variant.log4j_file) {
+        if (variant == Variant.log4j_file || variant == Variant.peer_access_log_file) {
             Path file = Files.createTempFile("allocline-bench-", ".log");
             file.toFile().deleteOnExit();
             // Buffered, flushed when the buffer fills: how a service logging every request configures a file
@@ -159,6 +194,9 @@ final class InProcessApp {
             canonicalAppender = "file";
         }
         b.add(b.newLogger("dev.allocline.canonical", Level.INFO).add(b.newAppenderRef(canonicalAppender))
+                .addAttribute("additivity", false));
+        // the access-log peer's line: same appender, same pattern
+        b.add(b.newLogger("access", Level.INFO).add(b.newAppenderRef(canonicalAppender))
                 .addAttribute("additivity", false));
         b.add(b.newRootLogger(Level.WARN).add(b.newAppenderRef("null")));
         Configurator.reconfigure(b.build());
