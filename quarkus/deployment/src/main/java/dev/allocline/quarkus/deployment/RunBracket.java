@@ -8,7 +8,8 @@ import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 /**
- * Gives Quarkus REST's request context a {@code run()} of its own:
+ * Gives Quarkus REST's request context a field for the request's accounting ({@code RequestCarrier}) and a
+ * {@code run()} of its own:
  * {@code Object t = RunHooks.enter(this); try { super.run(); } finally { RunHooks.exit(this, t); }}.
  * If the class already declares {@code run()} (a Quarkus REST this was not written against) it is left
  * untouched and the build says so: lines are then still written, with the event loop's share only.
@@ -17,9 +18,12 @@ final class RunBracket extends ClassVisitor {
 
     static final String CONTEXT = "io.quarkus.resteasy.reactive.server.runtime.QuarkusResteasyReactiveRequestContext";
     private static final String HOOKS = "dev/allocline/quarkus/runtime/RunHooks";
+    private static final String CARRIER = "dev/allocline/quarkus/runtime/RequestCarrier";
+    private static final String FIELD = "allocline$request";
     private static final Logger LOG = Logger.getLogger(RunBracket.class);
 
     private String superName;
+    private String name;
     private boolean declaresRun;
 
     RunBracket(ClassVisitor next) {
@@ -29,7 +33,11 @@ final class RunBracket extends ClassVisitor {
     @Override
     public void visit(int version, int access, String name, String signature, String superName, String[] interfaces) {
         this.superName = superName;
-        super.visit(version, access, name, signature, superName, interfaces);
+        this.name = name;
+        String[] withCarrier = java.util.Arrays.copyOf(interfaces == null ? new String[0] : interfaces,
+                interfaces == null ? 1 : interfaces.length + 1);
+        withCarrier[withCarrier.length - 1] = CARRIER;
+        super.visit(version, access, name, signature, superName, withCarrier);
     }
 
     @Override
@@ -48,7 +56,28 @@ final class RunBracket extends ClassVisitor {
         } else {
             writeRun();
         }
+        writeCarrier();
         super.visitEnd();
+    }
+
+    /** The field where a request's accounting is kept after its first run, and {@code RequestCarrier}'s two methods. */
+    private void writeCarrier() {
+        super.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_VOLATILE, FIELD, "Ljava/lang/Object;", null, null).visitEnd();
+        MethodVisitor get = super.visitMethod(Opcodes.ACC_PUBLIC, FIELD, "()Ljava/lang/Object;", null, null);
+        get.visitCode();
+        get.visitVarInsn(Opcodes.ALOAD, 0);
+        get.visitFieldInsn(Opcodes.GETFIELD, name, FIELD, "Ljava/lang/Object;");
+        get.visitInsn(Opcodes.ARETURN);
+        get.visitMaxs(1, 1);
+        get.visitEnd();
+        MethodVisitor set = super.visitMethod(Opcodes.ACC_PUBLIC, FIELD, "(Ljava/lang/Object;)V", null, null);
+        set.visitCode();
+        set.visitVarInsn(Opcodes.ALOAD, 0);
+        set.visitVarInsn(Opcodes.ALOAD, 1);
+        set.visitFieldInsn(Opcodes.PUTFIELD, name, FIELD, "Ljava/lang/Object;");
+        set.visitInsn(Opcodes.RETURN);
+        set.visitMaxs(2, 2);
+        set.visitEnd();
     }
 
     private void writeRun() {

@@ -115,6 +115,20 @@ public class Allocating {
         return new byte[MIB];
     }
 
+    /** What the request context carries for the runs after the first (on this worker thread): the request's id. */
+    @GET
+    @Path("/carried")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String carried() {
+        Object context = org.jboss.resteasy.reactive.server.core.CurrentRequestManager.get();
+        if (!(context instanceof dev.allocline.quarkus.runtime.RequestCarrier)) {
+            return "not a carrier: " + context;
+        }
+        Object request = ((dev.allocline.quarkus.runtime.RequestCarrier) context).allocline$request();
+        return request instanceof dev.allocline.internal.accounting.Request
+                ? ((dev.allocline.internal.accounting.Request) request).requestId() : "carries " + request;
+    }
+
     @GET
     @Path("/mapped")
     public String mapped() {

@@ -30,22 +30,14 @@ public final class RunHooks {
     private RunHooks() {
     }
 
+    /** What a context carries when its routing context had no request (allocline off, or its baseline failed). */
+    static final Object NONE = new Object();
+
     /** Returns the request the calling thread entered, or null when it entered none. Never throws. */
     public static Object enter(Object context) {
         try {
-            if (!(context instanceof VertxResteasyReactiveRequestContext)) {
-                return null;
-            }
-            RoutingContext rc = ((VertxResteasyReactiveRequestContext) context).getContext();
-            Object r = rc.get(RequestStart.KEY);
-            if (!(r instanceof Request)) {
-                return null;
-            }
-            Request request = (Request) r;
-            if (rc.get(CONTEXT_KEY) == null) {
-                rc.put(CONTEXT_KEY, context); // for the route, read when the response has ended
-            }
-            if (ThreadWork.current() == request) {
+            Request request = requestOf(context);
+            if (request == null || ThreadWork.current() == request) {
                 return null;
             }
             ThreadWork.enter(request, true); // inside the chain the thread provably works for the request
@@ -54,6 +46,39 @@ public final class RunHooks {
             failed(context, "entering", e);
             return null;
         }
+    }
+
+    /**
+     * The request of {@code context}: from the field the build gave it once the first run has looked; the first
+     * run (on the event loop that began the request, inside its route filter) reads the routing context.
+     */
+    private static Request requestOf(Object context) {
+        if (context instanceof RequestCarrier) {
+            RequestCarrier carrier = (RequestCarrier) context;
+            Object known = carrier.allocline$request();
+            if (known == null) {
+                known = firstLook(context);
+                carrier.allocline$request(known);
+            }
+            return known instanceof Request ? (Request) known : null;
+        }
+        Object found = firstLook(context); // not transformed (another Quarkus): the routing context each time
+        return found instanceof Request ? (Request) found : null;
+    }
+
+    private static Object firstLook(Object context) {
+        if (!(context instanceof VertxResteasyReactiveRequestContext)) {
+            return NONE;
+        }
+        RoutingContext rc = ((VertxResteasyReactiveRequestContext) context).getContext();
+        Object r = rc.get(RequestStart.KEY);
+        if (!(r instanceof Request)) {
+            return NONE;
+        }
+        if (rc.get(CONTEXT_KEY) == null) {
+            rc.put(CONTEXT_KEY, context); // for the route, read when the response has ended
+        }
+        return r;
     }
 
     /** Leaves what {@link #enter} entered. Never throws. */
