@@ -50,9 +50,10 @@ final class RequestStart implements Handler<RoutingContext> {
     }
 
     private Request begin(RoutingContext rc) {
+        Request request;
         try {
             String inbound = requestIdHeader == null ? null : rc.request().getHeader(requestIdHeader);
-            Request request = new Request(runtime, runtime.requestId(inbound), false);
+            request = new Request(runtime, runtime.requestId(inbound), false);
             request.describe(rc.request().method().name(), rawPath(rc));
             rc.put(KEY, request);
             if (requestIdHeader != null) {
@@ -60,15 +61,21 @@ final class RequestStart implements Handler<RoutingContext> {
             }
             rc.addEndHandler(new End(rc, request));
             request.begin();
-            // The server span of quarkus-opentelemetry is current from the start of routing.
-            request.captureTrace();
-            return request;
         } catch (RuntimeException | LinkageError e) {
             runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
                     + "this request gets no line: " + e, e);
             rc.remove(KEY);
             return null;
         }
+        try {
+            // The server span of quarkus-opentelemetry is current from the start of routing.
+            request.captureTrace();
+        } catch (RuntimeException | LinkageError e) {
+            // The request is begun and keeps its line (without trace ids); it must not lose its baseline here.
+            runtime.failures().warn("trace", "allocline: could not read the OpenTelemetry span of request "
+                    + request.requestId() + "; its line has no trace ids: " + e, e);
+        }
+        return request;
     }
 
     private static String rawPath(RoutingContext rc) {
