@@ -78,6 +78,10 @@ class JsonLogsAndMetricsTest {
         assertTrue(e.get("message").asText().startsWith("canonical_api_line request_id=json-2 "), e.toString());
         assertTrue(e.get("alloc_bytes").isNumber(), e.toString());
         assertTrue(e.get("alloc_bytes").asLong() >= 2L << 20, e.toString());
+        java.util.regex.Matcher inText = java.util.regex.Pattern.compile(" alloc_bytes=(\\d+) ")
+                .matcher(e.get("message").asText());
+        assertTrue(inText.find(), e.toString());
+        assertEquals(Long.parseLong(inText.group(1)), e.get("alloc_bytes").asLong(), "the field is the line's figure");
         assertTrue(e.get("status").isNumber() && e.get("status").asInt() == 200, e.toString());
         assertEquals("/alloc/worker/{mib}", e.get("http_route").asText());
         assertTrue(e.get("response_written").isBoolean(), e.toString());

@@ -37,6 +37,13 @@ public class Reports {
         return "quick " + mib;
     }
 
+    /** The same failure as {@link #broken()} without its MiB: what Quarkus' error handler costs alone. */
+    @GET
+    @Path("/broken-empty")
+    public String brokenEmpty() {
+        throw new IllegalStateException("no mapper for this one");
+    }
+
     @GET
     @Path("/broken")
     public String broken() {

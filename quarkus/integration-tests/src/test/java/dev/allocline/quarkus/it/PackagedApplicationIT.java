@@ -129,11 +129,17 @@ class PackagedApplicationIT {
     void noRouteAndAnUnmappedExceptionGetLines() throws Exception {
         assertTrue(get("nowhere", "nowhere").startsWith("404"));
         assertEquals("404", line("nowhere").get("status"));
+        get("reports/broken-empty", "broken-warm-up");
+        assertTrue(get("reports/broken-empty", "broken-empty").startsWith("500"));
+        long handlerOnly = Long.parseLong(line("broken-empty").get("alloc_bytes"));
         assertTrue(get("reports/broken", "broken").startsWith("500"));
         Map<String, String> broken = line("broken");
         assertEquals("500", broken.get("status"));
         assertEquals("/reports/broken", broken.get("http_route"));
         assertTrue(Long.parseLong(broken.get("alloc_bytes")) >= MIB, broken.toString());
+        long own = Long.parseLong(broken.get("alloc_bytes")) - handlerOnly;
+        assertTrue(own >= MIB - SLACK && own <= MIB + SLACK,
+                "1 MiB more than the same failure without it (" + handlerOnly + "): " + broken);
     }
 
     @Test
