@@ -3,13 +3,8 @@ package dev.allocline.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,48 +13,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * RST, both sides) once {@code afterBytes} more bytes have gone through: a network fault in the middle
  * of a request body, in front of a real server. Only 127.0.0.1 on both sides.
  */
-public final class ResettingProxy implements AutoCloseable {
+public final class ResettingProxy extends LoopbackProxy {
 
-    private final ServerSocket server;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "resetting-proxy");
-        t.setDaemon(true);
-        return t;
-    });
     private final String marker;
     private final long afterBytes;
     private final AtomicInteger resetsLeft;
     private final AtomicInteger resetsDone = new AtomicInteger();
 
     public ResettingProxy(int targetPort, String marker, long afterBytes, int resets) throws IOException {
+        super("resetting-proxy");
         this.marker = marker;
         this.afterBytes = afterBytes;
         this.resetsLeft = new AtomicInteger(resets);
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        pool.execute(() -> {
-            while (!server.isClosed()) {
-                Socket client;
-                try {
-                    client = server.accept();
-                } catch (IOException e) {
-                    return; // the proxy was closed
-                }
-                Socket upstream = new Socket();
-                try {
-                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
-                } catch (IOException e) {
-                    closeQuietly(client);
-                    closeQuietly(upstream);
-                    continue;
-                }
-                pool.execute(() -> up(client, upstream));
-                pool.execute(() -> down(upstream, client));
-            }
-        });
+        start(targetPort);
     }
 
-    public int port() {
-        return server.getLocalPort();
+    @Override
+    protected void relay(Socket client, Socket upstream) {
+        execute(() -> up(client, upstream));
+        execute(() -> down(upstream, client));
     }
 
     /** Connections reset so far. */
@@ -131,19 +103,5 @@ public final class ResettingProxy implements AutoCloseable {
             // already closed
         }
         closeQuietly(s);
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing
-        }
-    }
-
-    @Override
-    public void close() throws IOException {
-        server.close();
-        pool.shutdownNow();
     }
 }
