@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Feature's cost over real HTTP, against Jersey alone and the peers a user would pick instead (the access
-# log allocline's line replaces, Micrometer's Jersey timer):
+# log allocline's line replaces, Micrometer's Jersey timer), and the portable filter pair's line on Jersey:
 # a hello world on Grizzly at saturation (wrk: 1 thread, 32 connections, closed loop), each server in
 # a JVM of its own, rounds alternating between the servers, the throughput ratios paired per round.
 # Writes results/http-overhead.md with the command, every round and the spread.
@@ -13,8 +13,8 @@ out=${3:-results/http-overhead.md}
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 mvn -B -q -pl benchmarks -am package -DskipTests
-variants=(baseline accounting_only log4j_file peer_access_log_file micrometer_sink peer_jersey_micrometer)
-ports=(18081 18082 18083 18084 18085 18086)
+variants=(baseline accounting_only log4j_file peer_access_log_file micrometer_sink peer_jersey_micrometer filter_log4j_file)
+ports=(18081 18082 18083 18084 18085 18086 18087)
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -40,7 +40,7 @@ for _ in 1 2; do for i in "${!variants[@]}"; do rps 15 "${ports[$i]}" > /dev/nul
 declare -A results
 for r in $(seq 1 "$rounds"); do
   # alternate the order every round so no variant always runs first
-  order=(0 1 2 3 4 5); if (( r % 2 == 0 )); then order=(5 4 3 2 1 0); fi
+  order=(0 1 2 3 4 5 6); if (( r % 2 == 0 )); then order=(6 5 4 3 2 1 0); fi
   for i in "${order[@]}"; do results[$r,$i]=$(rps "$secs" "${ports[$i]}"); done
   line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done
   echo "round $r:$line"

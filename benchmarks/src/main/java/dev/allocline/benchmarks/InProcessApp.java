@@ -43,6 +43,8 @@ final class InProcessApp {
         accounting_no_context,
         /** The Feature logging through Log4j2 into a Null appender: formatting and dispatch, no I/O. */
         log4j_noop,
+        /** As {@code log4j_noop} without the request id in the logging context. */
+        log4j_no_context,
         /** The Feature logging through Log4j2 into a real file. */
         log4j_file,
         /** The Feature with only the Micrometer sink (a SimpleMeterRegistry): the metrics' own cost. */
@@ -61,7 +63,15 @@ final class InProcessApp {
          */
         peer_access_log,
         /** {@code peer_access_log} into the same buffered file, appender and pattern as {@code log4j_file}. */
-        peer_access_log_file
+        peer_access_log_file,
+        /**
+         * allocline's portable entry point on Jersey: the standard filter pair ({@code AllocLineFilter}) instead
+         * of the Feature, same line into the Null appender as {@code log4j_noop}. Jersey builds no request
+         * events for it, so beside {@code log4j_noop} it shows what following Jersey's events costs.
+         */
+        filter_log4j_noop,
+        /** {@code filter_log4j_noop} into the same buffered file, appender and pattern as {@code log4j_file}. */
+        filter_log4j_file
     }
 
     private static final URI BASE = URI.create("http://localhost/");
@@ -117,8 +127,12 @@ final class InProcessApp {
                     org.glassfish.jersey.logging.LoggingFeature.Verbosity.PAYLOAD_TEXT, 8192));
         } else if (variant == Variant.peer_access_log || variant == Variant.peer_access_log_file) {
             rc.register(new AccessLog());
+        } else if (variant == Variant.filter_log4j_noop || variant == Variant.filter_log4j_file) {
+            rc.register(dev.allocline.jaxrs.AllocLineFilter.builder().build());
         } else if (variant == Variant.accounting_no_context) {
             rc.register(AllocLineFeature.builder().defaultSink(false).loggingContextKey(null).build());
+        } else if (variant == Variant.log4j_no_context) {
+            rc.register(AllocLineFeature.builder().loggingContextKey(null).build());
         } else if (variant != Variant.baseline) {
             rc.register(AllocLineFeature.builder().defaultSink(variant != Variant.accounting_only).build());
         }
@@ -180,7 +194,7 @@ final class InProcessApp {
         b.setStatusLevel(Level.ERROR);
         b.add(b.newAppender("null", "Null"));
         String canonicalAppender = "null";
-        if (variant == Variant.log4j_file || variant == Variant.peer_access_log_file) {
+        if (variant == Variant.log4j_file || variant == Variant.peer_access_log_file || variant == Variant.filter_log4j_file) {
             Path file = Files.createTempFile("allocline-bench-", ".log");
             file.toFile().deleteOnExit();
             // Buffered, flushed when the buffer fills: how a service logging every request configures a file

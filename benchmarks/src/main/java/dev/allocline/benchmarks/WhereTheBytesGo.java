@@ -1,10 +1,19 @@
 package dev.allocline.benchmarks;
 
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -16,84 +25,174 @@ import jdk.jfr.consumer.RecordingFile;
  * profiler gives the total per request; this names the sites behind it.
  *
  * <p>Runs one variant in-process, warms it up, then records every allocation of a few thousand
- * requests on the calling thread with JFR and attributes each to the innermost allocline frame on its
+ * requests on the calling threads with JFR and attributes each to the innermost allocline frame on its
  * stack (what allocline allocates itself or asks another library for, e.g. Log4j2's
  * {@code ThreadContext}). Run with TLABs off, so that every allocation is a JFR event rather than a
- * sample: {@code java -XX:-UseTLAB -cp benchmarks/target/benchmarks.jar
- * dev.allocline.benchmarks.WhereTheBytesGo accounting_only}.
+ * sample:
+ * <pre>
+ * java -XX:-UseTLAB -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks.WhereTheBytesGo \
+ *     VARIANT [REQUESTS [THREADS]] [--all] [--sites FILE]
+ * </pre>
+ * {@code THREADS} callers share the requests (default 1); {@code --all} attributes every allocation of
+ * the callers, not only allocline's, to its innermost frame outside the JDK (to compare variants and
+ * thread counts site by site); {@code --sites FILE} also writes the table as {@code site bytes} rows
+ * (bytes per request) ending with a {@code total N} line, the form {@code results/own-bytes-jdk*.txt}
+ * is published in.
  *
  * <p>What could make it lie: without TLABs the JIT still eliminates the allocations escape analysis
  * removes, as in production, but which ones it removes can differ from one JVM to the next (the
- * Jersey internals most); the sites of allocline's own objects are stable. Allocations on other
- * threads (none for a synchronous request) are not counted.
+ * Jersey internals most); the sites of allocline's own objects are stable. Allocations on threads other
+ * than the callers (none for a synchronous request) are not counted. With TLABs off every allocation
+ * takes the shared heap's slow path, so many callers run slower than they would; the bytes are the same.
  */
 public final class WhereTheBytesGo {
+
+    private static final String CALLER = "where-the-bytes-go-";
 
     private WhereTheBytesGo() {
     }
 
     public static void main(String[] args) throws Exception {
-        InProcessApp.Variant variant = InProcessApp.Variant.valueOf(args.length > 0 ? args[0] : "log4j_noop");
-        int requests = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        List<String> positional = new ArrayList<>();
+        boolean all = false;
+        Path sitesFile = null;
+        for (int i = 0; i < args.length; i++) {
+            if ("--all".equals(args[i])) {
+                all = true;
+            } else if ("--sites".equals(args[i])) {
+                sitesFile = Path.of(args[++i]);
+            } else {
+                positional.add(args[i]);
+            }
+        }
+        InProcessApp.Variant variant = InProcessApp.Variant.valueOf(positional.size() > 0 ? positional.get(0) : "log4j_noop");
+        int requests = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 2000;
+        int threads = positional.size() > 2 ? Integer.parseInt(positional.get(2)) : 1;
         if (ManagementFactory.getRuntimeMXBean().getInputArguments().stream().noneMatch("-XX:-UseTLAB"::equals)) {
             System.err.println("run with -XX:-UseTLAB: with TLABs JFR samples allocations instead of recording each");
         }
         InProcessApp app = new InProcessApp(variant, "/hello", FilterOverheadBenchmark.Hello.class);
-        for (int i = 0; i < 30_000; i++) { // C2 compiles Jersey's request path within a few thousand
-            app.get();
-        }
         Path file = Files.createTempFile("allocline-sites-", ".jfr");
-        try (Recording r = new Recording()) {
-            r.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
-            r.start();
-            for (int i = 0; i < requests; i++) {
-                app.get();
+        AtomicInteger named = new AtomicInteger();
+        ExecutorService callers = Executors.newFixedThreadPool(threads, task -> new Thread(task, CALLER + named.getAndIncrement()));
+        try {
+            // C2 compiles Jersey's request path within a few thousand requests; the same threads serve both
+            // phases, so each thread's first-use costs (thread-locals, ThreadLocalRandom) are not recorded.
+            run(callers, app, threads, Math.max(30_000, 300 * threads), null);
+            try (Recording r = new Recording()) {
+                r.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
+                run(callers, app, threads, requests, r);
+                r.dump(file);
             }
-            r.stop();
-            r.dump(file);
         } finally {
+            callers.shutdownNow();
             app.close();
         }
-        Map<String, long[]> sites = new LinkedHashMap<>();
-        String thread = Thread.currentThread().getName();
-        long ours = 0;
+        Map<String, long[]> sites = new HashMap<>();
+        long counted = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
             RecordedStackTrace stack = e.getStackTrace();
-            if (stack == null || e.getThread() == null || !thread.equals(e.getThread().getJavaName())) {
+            if (stack == null || e.getThread() == null || e.getThread().getJavaName() == null
+                    || !e.getThread().getJavaName().startsWith(CALLER)) {
                 continue;
             }
-            String site = site(stack);
+            String site = all ? anySite(stack) : ownSite(stack);
             if (site == null) {
                 continue;
             }
             long size = e.getLong("allocationSize");
-            long[] v = sites.computeIfAbsent(e.getClass("objectClass").getName() + " @ " + site, k -> new long[2]);
+            long[] v = sites.computeIfAbsent(site + "/" + e.getClass("objectClass").getName(), k -> new long[2]);
             v[0]++;
             v[1] += size;
-            ours += size;
+            counted += size;
         }
         Files.delete(file);
-        System.out.printf("%s: %.1f B per request allocated by allocline's frames (%d requests)%n", variant,
-                ours / (double) requests, requests);
-        sites.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
-                .filter(en -> en.getValue()[1] * 10 >= requests) // under 0.1 B per request: warm-up stragglers
-                .forEach(en -> System.out.printf("%8.1f B %5.2f per request  %s%n", en.getValue()[1] / (double) requests,
-                        en.getValue()[0] / (double) requests, en.getKey()));
+        List<Map.Entry<String, long[]>> rows = new ArrayList<>(sites.entrySet());
+        rows.sort((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]));
+        rows.removeIf(en -> en.getValue()[1] * 10 < requests); // under 0.1 B per request: warm-up stragglers
+        System.out.printf("%s, %d thread(s): %.1f B per request allocated by %s (%d requests)%n", variant, threads,
+                counted / (double) requests, all ? "the callers" : "allocline's frames", requests);
+        for (Map.Entry<String, long[]> en : rows) {
+            System.out.printf("%8.1f B %5.2f per request  %s%n", en.getValue()[1] / (double) requests,
+                    en.getValue()[0] / (double) requests, en.getKey());
+        }
+        if (sitesFile != null) {
+            try (PrintStream out = new PrintStream(Files.newOutputStream(sitesFile), false, StandardCharsets.UTF_8)) {
+                for (Map.Entry<String, long[]> en : rows) {
+                    out.printf("%s %.1f%n", en.getKey(), en.getValue()[1] / (double) requests);
+                }
+                out.printf("total %.1f%n", counted / (double) requests);
+            }
+        }
+    }
+
+    /**
+     * {@code requests} requests shared by the pool's {@code threads} callers, one task each (every task waits
+     * for all to be ready, so no caller takes two); {@code r} started once all are ready.
+     */
+    private static void run(ExecutorService callers, InProcessApp app, int threads, int requests, Recording r)
+            throws Exception {
+        CountDownLatch ready = new CountDownLatch(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int share = requests / threads + (t < requests % threads ? 1 : 0);
+            done.add(callers.submit(() -> {
+                ready.countDown();
+                go.await();
+                for (int i = 0; i < share; i++) {
+                    app.get();
+                }
+                return null;
+            }));
+        }
+        ready.await();
+        if (r != null) {
+            r.start();
+        }
+        go.countDown();
+        for (Future<?> f : done) {
+            f.get();
+        }
+        if (r != null) {
+            r.stop();
+        }
     }
 
     /** The innermost allocline frame (benchmarks excluded), with the frame it called when that is not itself. */
-    private static String site(RecordedStackTrace stack) {
+    private static String ownSite(RecordedStackTrace stack) {
         String top = null;
         for (RecordedFrame f : stack.getFrames()) {
             String type = f.getMethod().getType().getName();
-            String here = type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName() + ":" + f.getLineNumber();
+            String here = frame(f);
             if (top == null) {
                 top = here;
             }
             if (type.startsWith("dev.allocline.") && !type.startsWith("dev.allocline.benchmarks.")) {
-                return top.equals(here) ? here : here + " (in " + top + ")";
+                return top.equals(here) ? here : here + "(in:" + top + ")";
             }
         }
         return null;
+    }
+
+    /** The innermost frame outside the JDK, with the frame it called when that is not itself. */
+    private static String anySite(RecordedStackTrace stack) {
+        String top = null;
+        for (RecordedFrame f : stack.getFrames()) {
+            String type = f.getMethod().getType().getName();
+            String here = frame(f);
+            if (top == null) {
+                top = here;
+            }
+            if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+                return top.equals(here) ? here : here + "(in:" + top + ")";
+            }
+        }
+        return top;
+    }
+
+    private static String frame(RecordedFrame f) {
+        String type = f.getMethod().getType().getName();
+        return type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName() + ":" + f.getLineNumber();
     }
 }

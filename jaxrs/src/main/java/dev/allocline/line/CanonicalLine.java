@@ -17,7 +17,9 @@ import java.util.Optional;
  *                          {@code /api/clusters/{cluster_id}/databases}; empty when nothing matched
  * @param status            the response status; 0 when no response was produced
  * @param responseWritten   whether the response (headers and entity) reached the connection
- * @param duration          from the start of processing to the end of writing the response
+ * @param durationNanos     from the start of processing to the end of writing the response, in nanoseconds
+ *                          (a number, not a {@code Duration}: every line would otherwise carry one more
+ *                          object; {@link #duration()} makes one for whoever asks)
  * @param allocatedBytes    bytes allocated by the threads working on this request while they did; -1
  *                          when unavailable (see {@code allocUnavailableReason})
  * @param allocUnavailableReason why {@code allocatedBytes} is -1 ({@code virtual_thread},
@@ -39,7 +41,7 @@ public record CanonicalLine(
         String httpRoute,
         int status,
         boolean responseWritten,
-        Duration duration,
+        long durationNanos,
         long allocatedBytes,
         Optional<String> allocUnavailableReason,
         int allocThreads,
@@ -53,15 +55,32 @@ public record CanonicalLine(
         Objects.requireNonNull(httpMethod, "httpMethod");
         Objects.requireNonNull(httpPath, "httpPath");
         Objects.requireNonNull(httpRoute, "httpRoute");
-        Objects.requireNonNull(duration, "duration");
+        if (durationNanos < 0) {
+            throw new IllegalArgumentException("durationNanos must not be negative, was " + durationNanos);
+        }
         Objects.requireNonNull(allocUnavailableReason, "allocUnavailableReason");
         Objects.requireNonNull(profileKey, "profileKey");
         Objects.requireNonNull(fields, "fields");
     }
 
+    /** A line whose duration is given as a {@code Duration}; otherwise as the canonical constructor. */
+    public CanonicalLine(String requestId, String httpMethod, String httpPath, String httpRoute, int status,
+            boolean responseWritten, Duration duration, long allocatedBytes, Optional<String> allocUnavailableReason,
+            int allocThreads, long totalAllocDelta, int allocReads, Optional<String> profileKey,
+            Map<String, Object> fields) {
+        this(requestId, httpMethod, httpPath, httpRoute, status, responseWritten,
+                Objects.requireNonNull(duration, "duration").toNanos(), allocatedBytes, allocUnavailableReason,
+                allocThreads, totalAllocDelta, allocReads, profileKey, fields);
+    }
+
+    /** From the start of processing to the end of writing the response (a new object per call). */
+    public Duration duration() {
+        return Duration.ofNanos(durationNanos);
+    }
+
     /** A copy of this line carrying {@code key} as its profile key. */
     public CanonicalLine withProfileKey(String key) {
-        return new CanonicalLine(requestId, httpMethod, httpPath, httpRoute, status, responseWritten, duration,
+        return new CanonicalLine(requestId, httpMethod, httpPath, httpRoute, status, responseWritten, durationNanos,
                 allocatedBytes, allocUnavailableReason, allocThreads, totalAllocDelta, allocReads, Optional.of(key),
                 fields);
     }

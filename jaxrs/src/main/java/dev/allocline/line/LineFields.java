@@ -31,7 +31,7 @@ final class LineFields implements FieldRenderer<CanonicalLine> {
         w.text("http_route", line.httpRoute());
         w.number("status", line.status());
         w.bool("response_written", line.responseWritten());
-        w.duration("duration", line.duration().toNanos());
+        w.duration("duration", line.durationNanos());
         w.number("alloc_bytes", line.allocatedBytes());
         if (line.allocUnavailableReason().isPresent()) {
             w.text("alloc_unavailable", line.allocUnavailableReason().get());

@@ -2,6 +2,7 @@ package dev.allocline.line;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.allocline.internal.line.Logfmt;
@@ -65,6 +66,17 @@ class LogfmtTest {
     static CanonicalLine lineWith(String method, String path) {
         return new CanonicalLine("0123456789abcdef0123456789abcdef", method, path, "/r/{id}", 200, true,
                 Duration.ofNanos(12_345_678), 4096, Optional.empty(), 1, 8192, 3, Optional.empty(), Map.of());
+    }
+
+    @Test
+    void theDurationIsKeptAsNanosecondsAndGivenAsADurationOnRequest() {
+        CanonicalLine line = lineWith("GET", "/r/42");
+        assertEquals(12_345_678L, line.durationNanos());
+        assertEquals(Duration.ofNanos(12_345_678), line.duration());
+        assertEquals(line, new CanonicalLine(line.requestId(), "GET", "/r/42", "/r/{id}", 200, true, 12_345_678L, 4096,
+                Optional.empty(), 1, 8192, 3, Optional.empty(), Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> new CanonicalLine("r", "GET", "/", "", 200, true, -1L, 0,
+                Optional.empty(), 1, 0, 1, Optional.empty(), Map.of()));
     }
 
     @Test

@@ -5,7 +5,6 @@ import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -455,7 +454,7 @@ public final class Request implements UnansweredRequest {
         }
         long processDelta = processBaseline >= 0 && processNow >= 0 ? processNow - processBaseline : -1L;
         CanonicalLine line = new CanonicalLine(requestId, method, path, route, status, responseWritten,
-                Duration.ofNanos(endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
+                Math.max(0L, endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
                 (int) READS.getVolatile(this), Optional.empty(), lineFields);
         RequestWindow window = null;
         if (workSpans != null) {
