@@ -31,11 +31,12 @@ import jdk.jfr.consumer.RecordingFile;
  * sample:
  * <pre>
  * java -XX:-UseTLAB -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks.WhereTheBytesGo \
- *     VARIANT [REQUESTS [THREADS]] [--all] [--sites FILE]
+ *     VARIANT [REQUESTS [THREADS]] [--all [--frame-types]] [--sites FILE]
  * </pre>
  * {@code THREADS} callers share the requests (default 1); {@code --all} attributes every allocation of
  * the callers, not only allocline's, to its innermost frame outside the JDK (to compare variants and
- * thread counts site by site); {@code --sites FILE} also writes the table as {@code site bytes} rows
+ * thread counts site by site; {@code --frame-types} adds how the allocating frame ran, interpreted, compiled
+ * or inlined); {@code --sites FILE} also writes the table as {@code site bytes} rows
  * (bytes per request) ending with a {@code total N} line, the form {@code results/own-bytes-jdk*.txt}
  * is published in.
  *
@@ -55,10 +56,13 @@ public final class WhereTheBytesGo {
     public static void main(String[] args) throws Exception {
         List<String> positional = new ArrayList<>();
         boolean all = false;
+        boolean frameTypes = false;
         Path sitesFile = null;
         for (int i = 0; i < args.length; i++) {
             if ("--all".equals(args[i])) {
                 all = true;
+            } else if ("--frame-types".equals(args[i])) {
+                frameTypes = true;
             } else if ("--sites".equals(args[i])) {
                 sitesFile = Path.of(args[++i]);
             } else {
@@ -96,7 +100,7 @@ public final class WhereTheBytesGo {
                     || !e.getThread().getJavaName().startsWith(CALLER)) {
                 continue;
             }
-            String site = all ? anySite(stack) : ownSite(stack);
+            String site = all ? anySite(stack, frameTypes) : ownSite(stack);
             if (site == null) {
                 continue;
             }
@@ -175,8 +179,13 @@ public final class WhereTheBytesGo {
         return null;
     }
 
-    /** The innermost frame outside the JDK, with the frame it called when that is not itself. */
-    private static String anySite(RecordedStackTrace stack) {
+    /**
+     * The innermost frame outside the JDK, with the frame it called when that is not itself; with
+     * {@code frameTypes}, also how the allocating frame ran ({@code Interpreted}, {@code JIT compiled},
+     * {@code Inlined}): an allocation C2's escape analysis could remove shows up from the other two kinds.
+     */
+    private static String anySite(RecordedStackTrace stack, boolean frameTypes) {
+        String how = frameTypes && !stack.getFrames().isEmpty() ? "[" + stack.getFrames().get(0).getType().replace(' ', '_') + "]" : "";
         String top = null;
         for (RecordedFrame f : stack.getFrames()) {
             String type = f.getMethod().getType().getName();
@@ -185,10 +194,10 @@ public final class WhereTheBytesGo {
                 top = here;
             }
             if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
-                return top.equals(here) ? here : here + "(in:" + top + ")";
+                return (top.equals(here) ? here : here + "(in:" + top + ")") + how;
             }
         }
-        return top;
+        return top + how;
     }
 
     private static String frame(RecordedFrame f) {
