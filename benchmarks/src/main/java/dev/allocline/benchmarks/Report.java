@@ -56,7 +56,7 @@ public final class Report {
     }
 
     /** One JDK's run. */
-    record Run(int jdk, Properties env, List<Row> rows) {
+    record Run(int jdk, Properties env, List<Row> rows, List<Row> agent) {
         double score(String method, int threads, String paramKey, String paramValue) {
             for (Row r : rows) {
                 if (r.method.equals(method) && r.threads == threads
@@ -99,9 +99,11 @@ public final class Report {
         md.append("## Verdicts\n\n");
         for (Run run : runs) {
             verdicts(md, run);
+            agentVerdict(md, run);
         }
         for (Run run : runs) {
             section(md, run, dir);
+            agentSection(md, run);
         }
         Files.writeString(dir.resolve("REPORT.md"), md.toString());
     }
@@ -122,22 +124,31 @@ public final class Report {
                     env.load(r);
                 }
             }
-            List<Row> rows = new ArrayList<>();
-            for (JsonNode n : om.readTree(f.toFile())) {
-                String bench = n.get("benchmark").asText();
-                String cls = bench.substring(PKG.length(), bench.lastIndexOf('.'));
-                String method = bench.substring(bench.lastIndexOf('.') + 1);
-                Map<String, String> params = new TreeMap<>();
-                if (n.has("params")) {
-                    n.get("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
-                }
-                JsonNode pm = n.get("primaryMetric");
-                rows.add(new Row(cls, method, n.get("threads").asInt(), params, pm.get("score").asDouble(),
-                        pm.get("scoreError").asDouble(), pm.get("scoreUnit").asText(), n));
-            }
-            runs.add(new Run(jdk, env, rows));
+            List<Row> rows = readRows(om, f);
+            runs.add(new Run(jdk, env, rows, readRows(om, dir.resolve("vt-agent-jdk" + jdk + ".json"))));
         }
         return runs;
+    }
+
+    /** The JMH rows of {@code f}; none when it does not exist. */
+    private static List<Row> readRows(ObjectMapper om, Path f) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        if (!Files.exists(f)) {
+            return rows;
+        }
+        for (JsonNode n : om.readTree(f.toFile())) {
+            String bench = n.get("benchmark").asText();
+            String cls = bench.substring(PKG.length(), bench.lastIndexOf('.'));
+            String method = bench.substring(bench.lastIndexOf('.') + 1);
+            Map<String, String> params = new TreeMap<>();
+            if (n.has("params")) {
+                n.get("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+            }
+            JsonNode pm = n.get("primaryMetric");
+            rows.add(new Row(cls, method, n.get("threads").asInt(), params, pm.get("score").asDouble(),
+                    pm.get("scoreError").asDouble(), pm.get("scoreUnit").asText(), n));
+        }
+        return rows;
     }
 
     // ---- verdicts ----
@@ -357,6 +368,71 @@ public final class Report {
                 .append(ns(read)).append(" (").append(String.format(Locale.ROOT, "%,.0f", READ_MEM_STATS_NS / read))
                 .append("× less) and the whole accounting of one request ").append(ns(feature)).append(" at ")
                 .append(t1).append(" thread, without stopping any other thread.\n\n");
+    }
+
+    /** Issue #19's target: what allocline's agent may add to one unmount/mount pair of a virtual thread. */
+    static final double AGENT_TARGET_NS = 30;
+
+    /** The agent run's row of {@code variant} (and {@code counted}), or null. */
+    private static Row agentRow(Run run, String variant, String counted) {
+        for (Row r : run.agent) {
+            if (variant.equals(r.raw.path(VirtualThreadYieldBenchmark.VARIANT_FIELD).asText())
+                    && counted.equals(r.params.get("counted"))) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static void agentVerdict(StringBuilder md, Run run) {
+        if (run.agent.isEmpty()) {
+            return; // JDK 17 has no virtual threads; an older run has no agent rows
+        }
+        Row none = agentRow(run, VirtualThreadYieldBenchmark.NO_AGENT, "false");
+        Row counted = agentRow(run, VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "true");
+        Row unchanged = agentRow(run, VirtualThreadYieldBenchmark.RETRANSFORMING_AGENT, "false");
+        List<String> missing = new ArrayList<>();
+        if (none == null) {
+            missing.add("no agent");
+        }
+        if (counted == null) {
+            missing.add("allocline's agent, counted");
+        }
+        double d = none == null || counted == null ? Double.NaN : counted.score - none.score;
+        double e = none == null || counted == null ? Double.NaN : counted.error + none.error;
+        md.append("- **allocline's agent adds at most ").append(String.format(Locale.ROOT, "%.0f", AGENT_TARGET_NS))
+                .append(" ns to a virtual thread's unmount/mount pair: ").append(verdict(missing, d - e, d + e, AGENT_TARGET_NS))
+                .append("**").append(missingNote(missing));
+        if (missing.isEmpty()) {
+            md.append(" — ").append(signedNs(d)).append(" (").append(signedNs(d - e)).append(" to ").append(signedNs(d + e))
+                    .append(" within the errors) over no agent, a counted thread: ").append(ns(counted.score)).append(" against ")
+                    .append(ns(none.score)).append(" per pair");
+            if (unchanged != null) {
+                md.append("; over an agent that retransforms `VirtualThread` without changing it (the JVM's price for any such agent): ")
+                        .append(signedNs(counted.score - unchanged.score)).append(" (").append(signedNs(counted.score - unchanged.score
+                                - counted.error - unchanged.error)).append(" to ").append(signedNs(counted.score - unchanged.score
+                                + counted.error + unchanged.error)).append(")");
+            }
+        }
+        md.append(".\n\n");
+    }
+
+    private static void agentSection(StringBuilder md, Run run) {
+        if (run.agent.isEmpty()) {
+            return;
+        }
+        md.append("### The virtual-thread agent: one unmount/mount pair (ns; `VirtualThreadYieldBenchmark`)\n\n")
+                .append("One virtual thread yields on a scheduler of one carrier; every variant runs with the same fork ")
+                .append("arguments plus its agent. `counted`: the thread took a baseline, so allocline's hooks read the ")
+                .append("carrier's counter at every mount and unmount.\n\n| variant | counted | ns per pair | JVM args |\n|---|---|---|---|\n");
+        for (Row r : run.agent) {
+            md.append("| `").append(r.raw.path(VirtualThreadYieldBenchmark.VARIANT_FIELD).asText()).append("` | ")
+                    .append(r.params.getOrDefault("counted", "")).append(" | ").append(num(r.score)).append(" ± ")
+                    .append(num(r.error)).append(" | `").append(String.join(" ", jvmArgs(r.raw).stream()
+                            .map(a -> a.startsWith("-javaagent:") ? "-javaagent:" + Path.of(a.substring(11)).getFileName() : a)
+                            .toList())).append("` |\n");
+        }
+        md.append('\n');
     }
 
     // ---- per-JDK sections ----

@@ -96,6 +96,12 @@ public final class Suite {
                 run(mode.incident(), work, all, threads, IncidentBenchmark.class, null);
             }
         }
+        if (jdk >= 21) {
+            // The virtual-thread agent's cost (issue #19): four variants, each in forks of its own with its agent.
+            VirtualThreadYieldBenchmark.runAll(VirtualThreadPingPongBenchmark.findAgent(),
+                    Path.of("benchmarks", "target", "benchmarks.jar"), mode.filter().forks(),
+                    out.resolve("vt-agent-jdk" + jdk + ".json"), work);
+        }
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("jmh-jdk" + jdk + ".json").toFile(), all);
         writeEnvironment(out.resolve("env-jdk" + jdk + ".properties"), mode, t0, loadBefore, before > LOADED);
         deleteTree(work);

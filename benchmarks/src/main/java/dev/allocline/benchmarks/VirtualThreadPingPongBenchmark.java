@@ -139,7 +139,9 @@ public class VirtualThreadPingPongBenchmark {
             OptionsBuilder o = new OptionsBuilder();
             o.include("^" + VirtualThreadPingPongBenchmark.class.getName().replace(".", "\\.") + "\\.").forks(forks);
             if (withAgent) {
-                o.jvmArgsAppend("-javaagent:" + jar.toAbsolutePath());
+                // JMH's jvmArgsAppend option replaces the annotation's: repeat them, or this variant runs with another heap
+                o.jvmArgsAppend("-Djdk.virtualThreadScheduler.parallelism=2", "-Xms512m", "-Xmx512m",
+                        "-javaagent:" + jar.toAbsolutePath());
             }
             System.out.println(withAgent ? "== with -javaagent:" + jar : "== without the agent");
             new Runner(o.build()).run();

@@ -1,6 +1,11 @@
 package dev.allocline.benchmarks;
 
 import dev.allocline.internal.meter.ThreadAllocationCounter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +24,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
@@ -39,12 +46,20 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 @OperationsPerInvocation(VirtualThreadYieldBenchmark.YIELDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 3, jvmArgsAppend = {"-Djdk.virtualThreadScheduler.parallelism=1",
-        "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xms512m", "-Xmx512m"})
+@Fork(value = 3, jvmArgsAppend = {VirtualThreadYieldBenchmark.ONE_CARRIER, VirtualThreadYieldBenchmark.NO_SPARE_CARRIER,
+        VirtualThreadYieldBenchmark.HEAP_MIN, VirtualThreadYieldBenchmark.HEAP_MAX})
 @State(Scope.Benchmark)
 public class VirtualThreadYieldBenchmark {
 
     static final int YIELDS = 10_000;
+
+    // The fork's arguments, named so that runAll can repeat them: JMH's jvmArgsAppend option does not add to the
+    // annotation's, it replaces them, so a variant given an agent that way alone would run on the default
+    // scheduler (one carrier per core), not on one carrier.
+    static final String ONE_CARRIER = "-Djdk.virtualThreadScheduler.parallelism=1";
+    static final String NO_SPARE_CARRIER = "-Djdk.virtualThreadScheduler.maxPoolSize=1";
+    static final String HEAP_MIN = "-Xms512m";
+    static final String HEAP_MAX = "-Xmx512m";
 
     @Param({"false", "true"})
     public boolean counted;
@@ -72,31 +87,67 @@ public class VirtualThreadYieldBenchmark {
         t.join();
     }
 
+    /** The variants {@link #runAll} runs, by the name the report reads them under. */
+    static final String NO_AGENT = "no_agent";
+    static final String NOOP_AGENT = "noop_agent";
+    static final String RETRANSFORMING_AGENT = "retransforming_agent";
+    static final String ALLOCLINE_AGENT = "allocline_agent";
+    /** The field of each JSON row naming its variant (JMH's own rows do not say which agent ran). */
+    static final String VARIANT_FIELD = "alloclineAgentVariant";
+
     /**
-     * Runs every variant, one after the other: {@code [allocline agent jar] [benchmarks jar] [forks]}; the jars
-     * default to {@code agent/target/allocline-agent-*.jar} and {@code benchmarks/target/benchmarks.jar}.
+     * Runs every variant, one after the other: {@code [allocline agent jar] [benchmarks jar] [forks] [json]}; the jars
+     * default to {@code agent/target/allocline-agent-*.jar} and {@code benchmarks/target/benchmarks.jar}; with
+     * {@code json}, the rows of all variants are written there (what {@code Report} reads as
+     * {@code vt-agent-jdk<N>.json}).
      */
     public static void main(String[] args) throws Exception {
         Path agent = args.length > 0 ? Path.of(args[0]) : VirtualThreadPingPongBenchmark.findAgent();
         Path self = args.length > 1 ? Path.of(args[1]) : Path.of("benchmarks", "target", "benchmarks.jar");
         int forks = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        List<String[]> variants = new ArrayList<>();
-        variants.add(new String[] {"no agent", null});
-        variants.add(new String[] {"a Java agent that does nothing", "-javaagent:" + self.toAbsolutePath()});
-        variants.add(new String[] {"an agent retransforming VirtualThread unchanged",
-                "-javaagent:" + self.toAbsolutePath() + "=retransform"});
-        variants.add(new String[] {"allocline's agent", "-javaagent:" + agent.toAbsolutePath()});
+        Path json = args.length > 3 ? Path.of(args[3]) : null;
+        runAll(agent, self, forks, json, Files.createTempDirectory("allocline-vt-"));
+    }
+
+    /**
+     * Runs the four variants side by side ({@code forks} each, this class's warm-up and measurement) and, when
+     * {@code json} is given, writes all their JMH rows there, each labelled with its variant in
+     * {@value #VARIANT_FIELD}. {@code work} holds JMH's per-variant files.
+     */
+    static void runAll(Path agent, Path self, int forks, Path json, Path work) throws Exception {
+        String[][] variants = {
+            {NO_AGENT, null},
+            {NOOP_AGENT, "-javaagent:" + self.toAbsolutePath()},
+            {RETRANSFORMING_AGENT, "-javaagent:" + self.toAbsolutePath() + "=retransform"},
+            {ALLOCLINE_AGENT, "-javaagent:" + agent.toAbsolutePath()},
+        };
+        ObjectMapper om = new ObjectMapper();
+        ArrayNode all = om.createArrayNode();
         for (String[] v : variants) {
-            OptionsBuilder o = new OptionsBuilder();
-            o.include("^" + VirtualThreadYieldBenchmark.class.getName().replace(".", "\\.") + "\\.").forks(forks);
+            Path out = work.resolve("vt-" + v[0] + ".json");
+            List<String> jvmArgs = new ArrayList<>(List.of(ONE_CARRIER, NO_SPARE_CARRIER, HEAP_MIN, HEAP_MAX,
+                    "-Djava.io.tmpdir=" + work.toAbsolutePath()));
             if (v[1] != null) {
-                o.jvmArgsAppend(v[1]);
+                jvmArgs.add(v[1]);
             }
-            if (!v[0].equals("allocline's agent")) {
+            ChainedOptionsBuilder o = new OptionsBuilder()
+                    .include("^" + VirtualThreadYieldBenchmark.class.getName().replace(".", "\\.") + "\\.")
+                    .forks(forks)
+                    .jvmArgsAppend(jvmArgs.toArray(new String[0])) // all of them: this replaces the annotation's
+                    .resultFormat(ResultFormatType.JSON)
+                    .result(out.toString());
+            if (!v[0].equals(ALLOCLINE_AGENT)) {
                 o.param("counted", "false"); // without allocline's hooks the two are the same code
             }
             System.out.println("== " + v[0] + (v[1] == null ? "" : " (" + v[1] + ")"));
             new Runner(o.build()).run();
+            for (JsonNode row : om.readTree(out.toFile())) {
+                ((ObjectNode) row).put(VARIANT_FIELD, v[0]);
+                all.add(row);
+            }
+        }
+        if (json != null) {
+            om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), all);
         }
     }
 }

@@ -175,4 +175,46 @@ class ReportTest {
         assertTrue(md.contains("cheaper than `peer_logging_feature`: time INCONCLUSIVE"), md);
         assertTrue(md.contains("bytes FAIL (+300 B"), md);
     }
+
+    private static ObjectNode agentRow(String variant, String counted, double score, double error) {
+        ObjectNode n = row("VirtualThreadYieldBenchmark", "yields", 1, "counted", counted, score);
+        ((ObjectNode) n.get("primaryMetric")).put("scoreError", error);
+        n.putArray("jvmArgs").add("-Djdk.virtualThreadScheduler.parallelism=1").add("-javaagent:/x/y/allocline-agent.jar");
+        n.put(VirtualThreadYieldBenchmark.VARIANT_FIELD, variant);
+        return n;
+    }
+
+    private static String reportWithAgent(Path dir, double none, double counted, double error) throws Exception {
+        ArrayNode vt = OM.createArrayNode();
+        vt.add(agentRow(VirtualThreadYieldBenchmark.NO_AGENT, "false", none, error));
+        vt.add(agentRow(VirtualThreadYieldBenchmark.RETRANSFORMING_AGENT, "false", none + 5, error));
+        vt.add(agentRow(VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "false", counted - 3, error));
+        vt.add(agentRow(VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "true", counted, error));
+        OM.writeValue(dir.resolve("vt-agent-jdk17.json").toFile(), vt);
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        return report(dir, a);
+    }
+
+    @Test
+    void theAgentsCostPerPairIsJudgedAgainstNoAgentWithBothErrors(@TempDir Path dir) throws Exception {
+        String md = reportWithAgent(dir, 600, 610, 2);
+        assertTrue(md.contains("allocline's agent adds at most 30 ns to a virtual thread's unmount/mount pair: PASS**"
+                + " — +10.0 ns (+6.0 ns to +14.0 ns within the errors) over no agent"), md);
+        assertTrue(md.contains("| `allocline_agent` | true | 610 ± 2.00 | `-Djdk.virtualThreadScheduler.parallelism=1"
+                + " -javaagent:allocline-agent.jar` |"), md);
+    }
+
+    @Test
+    void anAgentCostingMoreThanTheTargetFailsAndOneStraddlingItIsInconclusive(@TempDir Path dir) throws Exception {
+        assertTrue(reportWithAgent(dir, 600, 1_500, 100).contains("unmount/mount pair: FAIL**"));
+        assertTrue(reportWithAgent(dir, 600, 625, 10).contains("unmount/mount pair: INCONCLUSIVE**"));
+    }
+
+    @Test
+    void aRunWithoutAgentRowsSaysNothingAboutTheAgent(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        assertTrue(!report(dir, a).contains("virtual thread"));
+    }
 }
