@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -163,41 +164,37 @@ public final class WhereTheBytesGo {
         }
     }
 
-    /** The innermost allocline frame (benchmarks excluded), with the frame it called when that is not itself. */
+    /** The innermost allocline frame (benchmarks excluded), with the frame it called; null when there is none. */
     private static String ownSite(RecordedStackTrace stack) {
-        String top = null;
-        for (RecordedFrame f : stack.getFrames()) {
-            String type = f.getMethod().getType().getName();
-            String here = frame(f);
-            if (top == null) {
-                top = here;
-            }
-            if (type.startsWith("dev.allocline.") && !type.startsWith("dev.allocline.benchmarks.")) {
-                return top.equals(here) ? here : here + "(in:" + top + ")";
-            }
-        }
-        return null;
+        return site(stack, type -> type.startsWith("dev.allocline.") && !type.startsWith("dev.allocline.benchmarks."), false);
     }
 
     /**
-     * The innermost frame outside the JDK, with the frame it called when that is not itself; with
+     * The innermost frame outside the JDK, with the frame it called (the top frame when all are the JDK's); with
      * {@code frameTypes}, also how the allocating frame ran ({@code Interpreted}, {@code JIT compiled},
      * {@code Inlined}): an allocation C2's escape analysis could remove shows up from the other two kinds.
      */
     private static String anySite(RecordedStackTrace stack, boolean frameTypes) {
-        String how = frameTypes && !stack.getFrames().isEmpty() ? "[" + stack.getFrames().get(0).getType().replace(' ', '_') + "]" : "";
-        String top = null;
-        for (RecordedFrame f : stack.getFrames()) {
-            String type = f.getMethod().getType().getName();
-            String here = frame(f);
-            if (top == null) {
-                top = here;
-            }
-            if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+        String s = site(stack, type -> !type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun."),
+                frameTypes);
+        return s != null ? s : site(stack, type -> true, frameTypes);
+    }
+
+    /** The innermost frame whose type {@code wanted} accepts, written {@code here(in:top)}; null when none is. */
+    private static String site(RecordedStackTrace stack, Predicate<String> wanted, boolean frameTypes) {
+        List<RecordedFrame> frames = stack.getFrames();
+        if (frames.isEmpty()) {
+            return null;
+        }
+        String top = frame(frames.get(0));
+        String how = frameTypes ? "[" + frames.get(0).getType().replace(' ', '_') + "]" : "";
+        for (RecordedFrame f : frames) {
+            if (wanted.test(f.getMethod().getType().getName())) {
+                String here = frame(f);
                 return (top.equals(here) ? here : here + "(in:" + top + ")") + how;
             }
         }
-        return top + how;
+        return null;
     }
 
     private static String frame(RecordedFrame f) {
