@@ -23,13 +23,19 @@ import java.util.Set;
  *
  * <p>Safety: when anything is not as expected (no virtual threads, a {@code VirtualThread} of another
  * shape, no per-thread counters, retransformation refused) it installs nothing and says why once, on
- * standard error; it never stops the JVM from starting. Its only option, {@code slots=N}, sizes the table
- * of virtual threads that can be measured at once (default 16384).
+ * standard error; it never stops the JVM from starting. Options, comma-separated: {@code slots=N} sizes the
+ * table of virtual threads that can be measured at once (default 16384); {@code read=jni} makes the hooks read
+ * the carrier's counter through JNI instead of from HotSpot's memory (slower; for comparison and as a way out).
  */
 public final class AllocLineAgent {
 
     static final String HOOK = "dev.allocline.agent.hook.VirtualThreadCounters";
+    /** {@code -Ddev.allocline.agent.verbose=true}: say how the carrier's counter is read when it is not the fast way. */
+    static final String VERBOSE_PROPERTY = "dev.allocline.agent.verbose";
     private static final String HOOK_RESOURCE = HOOK.replace('.', '/') + ".class";
+
+    /** {@code read=jni}: the hooks read the carrier's counter through JNI only (the slower way, for comparison). */
+    private static boolean jniRead;
 
     private AllocLineAgent() {
     }
@@ -73,11 +79,16 @@ public final class AllocLineAgent {
                 .orElseThrow(() -> new IllegalStateException("no java.management module"));
         // VirtualThread (java.base) must read the hook's module; the hook reads the carrier's counter
         // through sun.management's native and asks JavaLangAccess for the carrier once per thread.
-        inst.redefineModule(base, Set.of(hookModule), Map.of("jdk.internal.access", Set.of(hookModule)),
-                Map.of(), Set.of(), Map.of());
+        inst.redefineModule(base, Set.of(hookModule), Map.of("jdk.internal.access", Set.of(hookModule),
+                "jdk.internal.misc", Set.of(hookModule)), Map.of(), Set.of(), Map.of());
         inst.redefineModule(management, Set.of(), Map.of(), Map.of("sun.management", Set.of(hookModule)),
                 Set.of(), Map.of());
+        // Where HotSpot keeps the counter, for the hooks' memory read (they check it, and read through JNI without it).
+        String layoutProblem = jniRead ? "read=jni" : ThreadCounterLayout.publish();
         Class.forName(HOOK, true, null);
+        if (layoutProblem != null && Boolean.getBoolean(VERBOSE_PROPERTY)) {
+            System.err.println("allocline-agent: the carrier's counter is read through JNI (" + layoutProblem + ")");
+        }
         String problem = (String) hook.getMethod("problem").invoke(null);
         if (problem != null) {
             return problem;
@@ -133,8 +144,12 @@ public final class AllocLineAgent {
             String p = part.trim();
             if (p.startsWith("slots=")) {
                 System.setProperty("dev.allocline.agent.slots", p.substring("slots=".length()));
+            } else if (p.equals("read=jni")) {
+                jniRead = true;
+            } else if (p.equals("read=memory")) {
+                jniRead = false;
             } else if (!p.isEmpty()) {
-                System.err.println("allocline-agent: unknown option '" + p + "' ignored (known: slots=N)");
+                System.err.println("allocline-agent: unknown option '" + p + "' ignored (known: slots=N, read=memory|jni)");
             }
         }
     }

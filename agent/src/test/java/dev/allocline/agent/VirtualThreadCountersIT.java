@@ -44,6 +44,21 @@ class VirtualThreadCountersIT {
         assertNull(hook.getMethod("hookFailure").invoke(null));
     }
 
+    /**
+     * How the hooks read the carrier's counter: from HotSpot's memory (this machine is Linux on HotSpot, where the
+     * agent finds the layout and the hooks check it against the JNI read), or through JNI when the agent is told
+     * {@code read=jni} (the failsafe execution {@code with-jni-read}, which runs this class again to keep that
+     * path exact too; it sets {@code allocline.test.counterRead=jni}).
+     */
+    @Test
+    void theCarriersCounterIsReadTheWayThisJvmWasStartedFor() throws Exception {
+        Class<?> hook = Class.forName(AllocLineAgent.HOOK, false, null);
+        String read = (String) hook.getMethod("counterRead").invoke(null);
+        String expected = System.getProperty("allocline.test.counterRead", "memory");
+        assertTrue(read.equals(expected) || read.startsWith(expected + ":"), "expected " + expected + ", read: " + read);
+        assertNull(System.getProperty(ThreadCounterLayout.PROPERTY), "the hooks took the layout and removed the property");
+    }
+
     @Test
     void platformThreadsReadTheJvmCounterAsBefore() {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -21,8 +21,8 @@ import java.lang.invoke.VarHandle;
  * here. Only threads that asked for their bytes ({@link #currentThreadAllocatedBytes}, i.e. those that
  * took a request's baseline) get a slot; their counter starts at that first read, which is all a
  * difference of two reads needs. The slot is freed when the thread terminates. Slots sit in buckets of
- * {@value #WAYS} keyed by thread id, so the mount path looks at one cache line of keys and gives up
- * there: a miss (most virtual threads never ask) costs a hash and eight compares.
+ * {@value #WAYS} keyed by thread id, with a count of taken slots per bucket: a miss (most virtual threads
+ * never ask) costs a hash and one load when the bucket is empty, eight compares more when it is not.
  *
  * <p>Threading: {@link #mount} and {@link #unmount} are called by the carrier running the virtual thread,
  * which also is the only writer of that thread's slot (its reads run on it while mounted); other threads
@@ -34,27 +34,44 @@ public final class VirtualThreadCounters {
 
     /** Slots per bucket: eight longs, one cache line of keys. */
     private static final int WAYS = 8;
-    /** Longs of data per slot. */
-    private static final int STRIDE = 4;
+    /** Longs of data per slot: eight, one cache line, so carriers writing neighbouring slots do not share one. */
+    private static final int STRIDE = 8;
     private static final int SEQ = 0;
     private static final int ACCUM = 1;
     private static final int MOUNT = 2;
     private static final int CARRIER = 3;
+    /** The address of the carrier's HotSpot {@code JavaThread} while mounted (its {@code eetop}), for the memory read. */
+    private static final int NATIVE_CARRIER = 4;
     /** A key while its slot is being set up: no lookup matches it. */
     private static final long CLAIMED = -1L;
     /** The system property with the number of slots (rounded up to a power of two). */
     public static final String SLOTS_PROPERTY = "dev.allocline.agent.slots";
     private static final int DEFAULT_SLOTS = 16384;
+    /** What the agent found in HotSpot's structure table: {@code eetop,allocated,tlabStart,tlabTop} offsets. */
+    private static final String LAYOUT_PROPERTY = "dev.allocline.agent.threadCounterLayout";
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TAKEN_COUNT = MethodHandles.arrayElementVarHandle(int[].class);
     /** {@code sun.management.ThreadImpl.getThreadAllocatedMemory0(long)}: 0 = the current OS thread. */
     private static final MethodHandle ALLOCATED;
     /** {@code JavaLangAccess.currentCarrierThread()}, bound; only used when a thread first asks. */
     private static final MethodHandle CURRENT_CARRIER;
     private static final Class<?> VIRTUAL_THREAD;
     private static final String PROBLEM;
+    /** {@code Unsafe.getLong(long)} and {@code getLong(Object, long)}, bound; null without the memory read. */
+    private static final MethodHandle PEEK;
+    private static final MethodHandle PEEK_FIELD;
+    /** Whether the carrier's counter is read from its {@code JavaThread}'s memory rather than through JNI. */
+    private static final boolean DIRECT;
+    private static final String READ;
+    private static final long EETOP;
+    private static final long ALLOCATED_BYTES;
+    private static final long TLAB_START;
+    private static final long TLAB_TOP;
     private static final int BUCKET_MASK;
     private static final long[] KEYS;
+    /** Slots taken per bucket: a lookup in an empty bucket (most of them) stops after this one load. */
+    private static final int[] TAKEN;
     private static final long[] DATA;
 
     private static volatile boolean installed;
@@ -97,6 +114,47 @@ public final class VirtualThreadCounters {
         } catch (RuntimeException e) {
             slots = DEFAULT_SLOTS;
         }
+        MethodHandle peek = null;
+        MethodHandle peekField = null;
+        long[] layout = null;
+        String read;
+        String spec = System.getProperty(LAYOUT_PROPERTY);
+        System.clearProperty(LAYOUT_PROPERTY);
+        if (problem != null) {
+            read = "none";
+        } else if (spec == null) {
+            read = "jni: the agent found no layout of HotSpot's counter";
+        } else {
+            try {
+                String[] parts = spec.split(",");
+                layout = new long[4];
+                for (int i = 0; i < 4; i++) {
+                    layout[i] = Long.parseLong(parts[i].trim());
+                }
+                Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe", false, null);
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
+                peek = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, long.class)).bindTo(unsafe);
+                peekField = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, Object.class, long.class))
+                        .bindTo(unsafe);
+                read = verify(allocated, peek, peekField, layout);
+            } catch (Throwable t) {
+                read = "jni: the memory read could not be set up (" + t + ")";
+            }
+            if (!read.equals("memory")) {
+                peek = null;
+                peekField = null;
+                layout = null;
+            }
+        }
+        PEEK = peek;
+        PEEK_FIELD = peekField;
+        DIRECT = layout != null;
+        READ = read;
+        EETOP = layout == null ? 0 : layout[0];
+        ALLOCATED_BYTES = layout == null ? 0 : layout[1];
+        TLAB_START = layout == null ? 0 : layout[2];
+        TLAB_TOP = layout == null ? 0 : layout[3];
         int buckets = Integer.highestOneBit(Math.max(1, (slots + WAYS - 1) / WAYS - 1)) << 1;
         ALLOCATED = allocated;
         CURRENT_CARRIER = carrier;
@@ -104,6 +162,7 @@ public final class VirtualThreadCounters {
         PROBLEM = problem;
         BUCKET_MASK = buckets - 1;
         KEYS = new long[buckets * WAYS];
+        TAKEN = new int[buckets];
         DATA = new long[buckets * WAYS * STRIDE];
     }
 
@@ -137,6 +196,14 @@ public final class VirtualThreadCounters {
         return full;
     }
 
+    /**
+     * How the hooks read the carrier's counter: "memory" (from HotSpot's {@code JavaThread}, at offsets the
+     * agent found in HotSpot's structure table and checked against the JNI read), or "jni: " and why not.
+     */
+    public static String counterRead() {
+        return READ;
+    }
+
     /** The first throwable a hook swallowed, or null; for the agent's tests and diagnostics. */
     public static Throwable hookFailure() {
         return hookFailure;
@@ -151,14 +218,16 @@ public final class VirtualThreadCounters {
             if (slot < 0) {
                 return;
             }
-            long now = (long) ALLOCATED.invokeExact(0L);
-            long carrier = Thread.currentThread().getId();
+            Thread carrier = Thread.currentThread();
+            long jt = DIRECT ? (long) PEEK_FIELD.invokeExact((Object) carrier, EETOP) : 0L;
+            long now = carrierBytes(jt);
             int d = slot * STRIDE;
             long seq = DATA[d + SEQ];
             LONGS.setOpaque(DATA, d + SEQ, seq + 1);
             VarHandle.storeStoreFence();
             DATA[d + MOUNT] = now;
-            DATA[d + CARRIER] = carrier;
+            DATA[d + CARRIER] = carrier.getId();
+            DATA[d + NATIVE_CARRIER] = jt;
             LONGS.setRelease(DATA, d + SEQ, seq + 2);
         } catch (Throwable t) {
             failed(t);
@@ -175,8 +244,8 @@ public final class VirtualThreadCounters {
             if (slot < 0) {
                 return;
             }
-            long now = (long) ALLOCATED.invokeExact(0L);
             int d = slot * STRIDE;
+            long now = carrierBytes(DATA[d + NATIVE_CARRIER]);
             long seq = DATA[d + SEQ];
             LONGS.setOpaque(DATA, d + SEQ, seq + 1);
             VarHandle.storeStoreFence();
@@ -185,13 +254,58 @@ public final class VirtualThreadCounters {
                 DATA[d + ACCUM] += now - mount;
             }
             DATA[d + MOUNT] = -1L;
+            DATA[d + NATIVE_CARRIER] = 0L;
             LONGS.setRelease(DATA, d + SEQ, seq + 2);
             if (done) {
                 LONGS.setRelease(KEYS, slot, 0L);
+                TAKEN_COUNT.getAndAdd(TAKEN, slot / WAYS, -1);
             }
         } catch (Throwable t) {
             failed(t);
         }
+    }
+
+    /**
+     * The bytes the OS thread running this code has allocated: read from its {@code JavaThread} at {@code jt}
+     * (three loads: the retired TLABs' bytes plus the current TLAB's used part, which is what HotSpot's own
+     * read adds up; only the thread itself moves them, so reading its own is never torn), or through JNI
+     * when there is no such address.
+     */
+    private static long carrierBytes(long jt) throws Throwable {
+        if (jt == 0L) {
+            return (long) ALLOCATED.invokeExact(0L);
+        }
+        long bytes = (long) PEEK.invokeExact(jt + ALLOCATED_BYTES);
+        long start = (long) PEEK.invokeExact(jt + TLAB_START);
+        long top = (long) PEEK.invokeExact(jt + TLAB_TOP);
+        return top > start ? bytes + (top - start) : bytes;
+    }
+
+    /**
+     * "memory" when reading HotSpot's counter from memory at these offsets agrees with the JNI read on this
+     * thread, across TLAB refills and an allocation outside a TLAB; else "jni: " and why not.
+     */
+    private static String verify(MethodHandle allocated, MethodHandle peek, MethodHandle peekField, long[] layout)
+            throws Throwable {
+        long jt = (long) peekField.invokeExact((Object) Thread.currentThread(), layout[0]);
+        if (jt == 0L) {
+            return "jni: this thread has no JavaThread address";
+        }
+        Object[] keep = new Object[4];
+        for (int i = 0; i < 200; i++) {
+            long before = (long) allocated.invokeExact(0L);
+            long bytes = (long) peek.invokeExact(jt + layout[1]);
+            long start = (long) peek.invokeExact(jt + layout[2]);
+            long top = (long) peek.invokeExact(jt + layout[3]);
+            long read = top > start ? bytes + (top - start) : bytes;
+            long after = (long) allocated.invokeExact(0L);
+            if (read < before || read > after) {
+                return "jni: the memory read (" + read + ") disagrees with the JNI read (" + before + ".." + after + ")";
+            }
+            // Move the counter between checks: small arrays fill and refill TLABs, a large one bypasses them.
+            keep[i & 3] = i % 50 == 49 ? new byte[8 << 20] : new byte[(i % 16 + 1) << 10];
+        }
+        return keep[0] != null ? "memory" : "jni: unreachable";
     }
 
     // ---- called by the library ----
@@ -210,14 +324,14 @@ public final class VirtualThreadCounters {
             if (t.getClass() != VIRTUAL_THREAD) {
                 return -1L;
             }
-            long now = (long) ALLOCATED.invokeExact(0L);
             long id = t.getId();
             int slot = find(id);
             if (slot < 0) {
-                return register(id, now) ? 0L : -1L;
+                return register(id) ? 0L : -1L;
             }
             // This thread is the only writer of its slot, and it is mounted: no torn read possible.
             int d = slot * STRIDE;
+            long now = carrierBytes(DATA[d + NATIVE_CARRIER]);
             long mount = DATA[d + MOUNT];
             return mount < 0 ? -1L : DATA[d + ACCUM] + (now - mount);
         } catch (Throwable e) {
@@ -280,11 +394,20 @@ public final class VirtualThreadCounters {
 
     private static int bucket(long id) {
         long h = id * 0x9E3779B97F4A7C15L;
-        return ((int) (h >>> 40) & BUCKET_MASK) * WAYS;
+        return (int) (h >>> 40) & BUCKET_MASK;
     }
 
+    /**
+     * The slot of {@code id}, or -1. Exact for the thread's own hooks and reads (the thread registered itself
+     * before any of them, and a virtual thread's successive mounts are ordered by the scheduler's hand-offs);
+     * another thread may miss a slot taken a moment ago, which only reads as "not asked yet".
+     */
     private static int find(long id) {
-        int b = bucket(id);
+        int bucket = bucket(id);
+        if (TAKEN[bucket] == 0) {
+            return -1;
+        }
+        int b = bucket * WAYS;
         long[] keys = KEYS;
         for (int i = b; i < b + WAYS; i++) {
             if (keys[i] == id) {
@@ -294,11 +417,13 @@ public final class VirtualThreadCounters {
         return -1;
     }
 
-    private static boolean register(long id, long now) throws Throwable {
-        int b = bucket(id);
+    private static boolean register(long id) throws Throwable {
+        int b = bucket(id) * WAYS;
         for (int i = b; i < b + WAYS; i++) {
             if ((long) LONGS.getOpaque(KEYS, i) == 0L && LONGS.compareAndSet(KEYS, i, 0L, CLAIMED)) {
                 Thread carrier = (Thread) CURRENT_CARRIER.invokeExact();
+                long jt = DIRECT && carrier != null ? (long) PEEK_FIELD.invokeExact((Object) carrier, EETOP) : 0L;
+                long now = carrierBytes(jt);
                 int d = i * STRIDE;
                 long seq = DATA[d + SEQ];
                 LONGS.setOpaque(DATA, d + SEQ, seq + 1);
@@ -306,7 +431,9 @@ public final class VirtualThreadCounters {
                 DATA[d + ACCUM] = 0L;
                 DATA[d + MOUNT] = now;
                 DATA[d + CARRIER] = carrier == null ? 0L : carrier.getId();
+                DATA[d + NATIVE_CARRIER] = jt;
                 LONGS.setRelease(DATA, d + SEQ, seq + 2);
+                TAKEN_COUNT.getAndAdd(TAKEN, i / WAYS, 1); // before the key: whoever finds the key sees the count
                 LONGS.setRelease(KEYS, i, id);
                 return true;
             }
