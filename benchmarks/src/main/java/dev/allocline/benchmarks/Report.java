@@ -373,66 +373,150 @@ public final class Report {
     /** Issue #19's target: what allocline's agent may add to one unmount/mount pair of a virtual thread. */
     static final double AGENT_TARGET_NS = 30;
 
-    /** The agent run's row of {@code variant} (and {@code counted}), or null. */
-    private static Row agentRow(Run run, String variant, String counted) {
+    /** The agent run's rows of {@code variant} (and {@code counted}, when not null), in file order. */
+    private static List<Row> agentRows(Run run, String variant, String counted) {
+        List<Row> rows = new ArrayList<>();
         for (Row r : run.agent) {
             if (variant.equals(r.raw.path(VirtualThreadYieldBenchmark.VARIANT_FIELD).asText())
-                    && counted.equals(r.params.get("counted"))) {
-                return r;
+                    && (counted == null || counted.equals(r.params.get("counted")))) {
+                rows.add(r);
             }
         }
-        return null;
+        return rows;
+    }
+
+    /** The hook benchmark's row of {@code variant} for {@code slot} (hit or miss), or null. */
+    private static Row hookRow(Run run, String variant, String slot) {
+        return agentRows(run, variant, null).stream().filter(r -> slot.equals(r.params.get("slot"))).findFirst().orElse(null);
+    }
+
+    /** Per round, the score of {@code variant}/{@code counted} minus the score of {@code base}/{@code baseCounted}. */
+    static List<Double> pairedDifferences(Run run, String variant, String counted, String base, String baseCounted) {
+        Map<Integer, Double> baseByRound = new TreeMap<>();
+        for (Row r : agentRows(run, base, baseCounted)) {
+            baseByRound.put(r.raw.path(VirtualThreadYieldBenchmark.ROUND_FIELD).asInt(), r.score);
+        }
+        List<Double> d = new ArrayList<>();
+        for (Row r : agentRows(run, variant, counted)) {
+            Double b = baseByRound.get(r.raw.path(VirtualThreadYieldBenchmark.ROUND_FIELD).asInt());
+            if (b != null) {
+                d.add(r.score - b);
+            }
+        }
+        return d;
+    }
+
+    static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> v = new ArrayList<>(values);
+        v.sort(null);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    private static String medianAndRange(List<Double> v) {
+        if (v.isEmpty()) {
+            return "n/a";
+        }
+        return signedNs(median(v)) + " (" + signedNs(v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN))
+                + " to " + signedNs(v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)) + ", "
+                + v.size() + " rounds)";
     }
 
     private static void agentVerdict(StringBuilder md, Run run) {
         if (run.agent.isEmpty()) {
             return; // JDK 17 has no virtual threads; an older run has no agent rows
         }
-        Row none = agentRow(run, VirtualThreadYieldBenchmark.NO_AGENT, "false");
-        Row counted = agentRow(run, VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "true");
-        Row unchanged = agentRow(run, VirtualThreadYieldBenchmark.RETRANSFORMING_AGENT, "false");
+        Row hit = hookRow(run, VirtualThreadYieldBenchmark.HOOKS, "hit");
+        Row miss = hookRow(run, VirtualThreadYieldBenchmark.HOOKS, "miss");
         List<String> missing = new ArrayList<>();
-        if (none == null) {
-            missing.add("no agent");
+        if (hit == null) {
+            missing.add("allocline's hooks, counted thread");
         }
-        if (counted == null) {
-            missing.add("allocline's agent, counted");
-        }
-        double d = none == null || counted == null ? Double.NaN : counted.score - none.score;
-        double e = none == null || counted == null ? Double.NaN : counted.error + none.error;
-        md.append("- **allocline's agent adds at most ").append(String.format(Locale.ROOT, "%.0f", AGENT_TARGET_NS))
-                .append(" ns to a virtual thread's unmount/mount pair: ").append(verdict(missing, d - e, d + e, AGENT_TARGET_NS))
+        md.append("- **allocline's hooks add at most ").append(String.format(Locale.ROOT, "%.0f", AGENT_TARGET_NS))
+                .append(" ns to a virtual thread's unmount/mount pair: ")
+                .append(verdict(missing, hit == null ? Double.NaN : hit.score - hit.error,
+                        hit == null ? Double.NaN : hit.score + hit.error, AGENT_TARGET_NS))
                 .append("**").append(missingNote(missing));
-        if (missing.isEmpty()) {
-            md.append(" — ").append(signedNs(d)).append(" (").append(signedNs(d - e)).append(" to ").append(signedNs(d + e))
-                    .append(" within the errors) over no agent, a counted thread: ").append(ns(counted.score)).append(" against ")
-                    .append(ns(none.score)).append(" per pair");
-            if (unchanged != null) {
-                md.append("; over an agent that retransforms `VirtualThread` without changing it (the JVM's price for any such agent): ")
-                        .append(signedNs(counted.score - unchanged.score)).append(" (").append(signedNs(counted.score - unchanged.score
-                                - counted.error - unchanged.error)).append(" to ").append(signedNs(counted.score - unchanged.score
-                                + counted.error + unchanged.error)).append(")");
+        if (hit != null) {
+            md.append(" — ").append(ns(hit.score)).append(" ± ").append(num(hit.error)).append(" per pair for a thread that took a baseline");
+            if (miss != null) {
+                md.append(", ").append(ns(miss.score)).append(" ± ").append(num(miss.error)).append(" for any other virtual thread");
             }
+            Row jni = hookRow(run, VirtualThreadYieldBenchmark.HOOKS_JNI_READ, "hit");
+            if (jni != null) {
+                md.append(" (").append(ns(jni.score)).append(" when the carrier's counter is read through JNI, `read=jni`)");
+            }
+            md.append(" (`VirtualThreadHookBenchmark`)");
         }
-        md.append(".\n\n");
+        md.append(".\n");
+        List<Double> anyAgent = pairedDifferences(run, VirtualThreadYieldBenchmark.NOOP_AGENT, "false",
+                VirtualThreadYieldBenchmark.NO_AGENT, "false");
+        List<Double> overNoop = pairedDifferences(run, VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "true",
+                VirtualThreadYieldBenchmark.NOOP_AGENT, "false");
+        if (!anyAgent.isEmpty() || !overNoop.isEmpty()) {
+            md.append("- Whole pairs (`VirtualThreadYieldBenchmark`, paired by round): any Java agent, one that does nothing, ")
+                    .append(medianAndRange(anyAgent)).append(" over no agent (the JVM's price: every JVMTI environment, which ")
+                    .append("`-javaagent` creates, turns on HotSpot's virtual-thread transition notifications); allocline's agent, ")
+                    .append("counted thread, ").append(medianAndRange(overNoop)).append(" over the agent that does nothing.\n");
+        }
+        md.append('\n');
     }
 
     private static void agentSection(StringBuilder md, Run run) {
         if (run.agent.isEmpty()) {
             return;
         }
-        md.append("### The virtual-thread agent: one unmount/mount pair (ns; `VirtualThreadYieldBenchmark`)\n\n")
-                .append("One virtual thread yields on a scheduler of one carrier; every variant runs with the same fork ")
-                .append("arguments plus its agent. `counted`: the thread took a baseline, so allocline's hooks read the ")
-                .append("carrier's counter at every mount and unmount.\n\n| variant | counted | ns per pair | JVM args |\n|---|---|---|---|\n");
-        for (Row r : run.agent) {
-            md.append("| `").append(r.raw.path(VirtualThreadYieldBenchmark.VARIANT_FIELD).asText()).append("` | ")
-                    .append(r.params.getOrDefault("counted", "")).append(" | ").append(num(r.score)).append(" ± ")
-                    .append(num(r.error)).append(" | `").append(String.join(" ", jvmArgs(r.raw).stream()
-                            .map(a -> a.startsWith("-javaagent:") ? "-javaagent:" + Path.of(a.substring(11)).getFileName() : a)
-                            .toList())).append("` |\n");
+        List<Row> hooks = new ArrayList<>(agentRows(run, VirtualThreadYieldBenchmark.HOOKS, null));
+        hooks.addAll(agentRows(run, VirtualThreadYieldBenchmark.HOOKS_JNI_READ, null));
+        if (!hooks.isEmpty()) {
+            md.append("### The virtual-thread agent's hooks: one mount and one unmount hook (ns; `VirtualThreadHookBenchmark`)\n\n")
+                    .append("`hit`: the thread took a baseline, so both hooks read the carrier's counter; `miss`: every other ")
+                    .append("virtual thread.\n\n| variant | slot | ns per pair | JVM args |\n|---|---|---|---|\n");
+            for (Row r : hooks) {
+                md.append("| `").append(r.raw.path(VirtualThreadYieldBenchmark.VARIANT_FIELD).asText()).append("` | ")
+                        .append(r.params.getOrDefault("slot", "")).append(" | ").append(num(r.score)).append(" ± ")
+                        .append(num(r.error)).append(" | `").append(agentArgs(r)).append("` |\n");
+            }
+            md.append('\n');
         }
-        md.append('\n');
+        String[][] variants = {
+            {VirtualThreadYieldBenchmark.NO_AGENT, "false"},
+            {VirtualThreadYieldBenchmark.NOOP_AGENT, "false"},
+            {VirtualThreadYieldBenchmark.RETRANSFORMING_AGENT, "false"},
+            {VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "false"},
+            {VirtualThreadYieldBenchmark.ALLOCLINE_AGENT, "true"},
+        };
+        StringBuilder table = new StringBuilder();
+        for (String[] v : variants) {
+            List<Row> rows = agentRows(run, v[0], v[1]);
+            if (rows.isEmpty()) {
+                continue;
+            }
+            List<Double> scores = rows.stream().map(Row::score).toList();
+            table.append("| `").append(v[0]).append("` | ").append(v[1]).append(" | ").append(num(median(scores))).append(" (")
+                    .append(num(scores.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN))).append("–")
+                    .append(num(scores.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN))).append(") | ")
+                    .append(v[0].equals(VirtualThreadYieldBenchmark.NO_AGENT) ? "—"
+                            : medianAndRange(pairedDifferences(run, v[0], v[1], VirtualThreadYieldBenchmark.NO_AGENT, "false")))
+                    .append(" | `").append(agentArgs(rows.get(0))).append("` |\n");
+        }
+        if (table.length() > 0) {
+            md.append("### The virtual-thread agent: whole unmount/mount pairs (ns; `VirtualThreadYieldBenchmark`)\n\n")
+                    .append("One virtual thread yields on a scheduler of one carrier; each round runs one fork of every variant ")
+                    .append("in turn, with the same fork arguments plus its agent. Median over the rounds (range), and the ")
+                    .append("difference from no agent in the same round.\n\n")
+                    .append("| variant | counted | ns per pair | over no agent, paired | JVM args |\n|---|---|---|---|---|\n")
+                    .append(table).append('\n');
+        }
+    }
+
+    private static String agentArgs(Row r) {
+        return String.join(" ", jvmArgs(r.raw).stream()
+                .map(a -> a.startsWith("-javaagent:") ? "-javaagent:" + Path.of(a.substring(11)).getFileName() : a)
+                .toList());
     }
 
     // ---- per-JDK sections ----

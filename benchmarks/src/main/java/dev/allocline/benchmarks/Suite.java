@@ -97,9 +97,9 @@ public final class Suite {
             }
         }
         if (jdk >= 21) {
-            // The virtual-thread agent's cost (issue #19): four variants, each in forks of its own with its agent.
+            // The virtual-thread agent's cost (issue #19): its hooks alone, then whole pairs in rounds of every variant.
             VirtualThreadYieldBenchmark.runAll(VirtualThreadPingPongBenchmark.findAgent(),
-                    Path.of("benchmarks", "target", "benchmarks.jar"), mode.filter().forks(),
+                    Path.of("benchmarks", "target", "benchmarks.jar"), 2 * mode.filter().forks(), // rounds
                     out.resolve("vt-agent-jdk" + jdk + ".json"), work);
         }
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("jmh-jdk" + jdk + ".json").toFile(), all);

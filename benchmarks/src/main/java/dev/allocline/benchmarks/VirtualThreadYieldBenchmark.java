@@ -92,62 +92,86 @@ public class VirtualThreadYieldBenchmark {
     static final String NOOP_AGENT = "noop_agent";
     static final String RETRANSFORMING_AGENT = "retransforming_agent";
     static final String ALLOCLINE_AGENT = "allocline_agent";
+    /** {@link VirtualThreadHookBenchmark} with allocline's agent as shipped, and with {@code read=jni}. */
+    static final String HOOKS = "allocline_hooks";
+    static final String HOOKS_JNI_READ = "allocline_hooks_jni_read";
     /** The field of each JSON row naming its variant (JMH's own rows do not say which agent ran). */
     static final String VARIANT_FIELD = "alloclineAgentVariant";
+    /** The field of each of this benchmark's rows saying in which round it ran (1, 2, ...). */
+    static final String ROUND_FIELD = "alloclineRound";
 
     /**
-     * Runs every variant, one after the other: {@code [allocline agent jar] [benchmarks jar] [forks] [json]}; the jars
-     * default to {@code agent/target/allocline-agent-*.jar} and {@code benchmarks/target/benchmarks.jar}; with
-     * {@code json}, the rows of all variants are written there (what {@code Report} reads as
-     * {@code vt-agent-jdk<N>.json}).
+     * Runs every variant: {@code [allocline agent jar] [benchmarks jar] [rounds] [json]}; the jars default to
+     * {@code agent/target/allocline-agent-*.jar} and {@code benchmarks/target/benchmarks.jar}; with {@code json},
+     * the rows of all variants are written there (what {@code Report} reads as {@code vt-agent-jdk<N>.json}).
      */
     public static void main(String[] args) throws Exception {
         Path agent = args.length > 0 ? Path.of(args[0]) : VirtualThreadPingPongBenchmark.findAgent();
         Path self = args.length > 1 ? Path.of(args[1]) : Path.of("benchmarks", "target", "benchmarks.jar");
-        int forks = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 6;
         Path json = args.length > 3 ? Path.of(args[3]) : null;
-        runAll(agent, self, forks, json, Files.createTempDirectory("allocline-vt-"));
+        runAll(agent, self, rounds, json, Files.createTempDirectory("allocline-vt-"));
     }
 
     /**
-     * Runs the four variants side by side ({@code forks} each, this class's warm-up and measurement) and, when
-     * {@code json} is given, writes all their JMH rows there, each labelled with its variant in
-     * {@value #VARIANT_FIELD}. {@code work} holds JMH's per-variant files.
+     * First the hooks alone ({@link VirtualThreadHookBenchmark}, 3 forks, with the agent as shipped and with
+     * {@code read=jni}); then whole pairs: {@code rounds} rounds, each running one fork of every variant in turn
+     * (no agent, an agent that does nothing, one that retransforms {@code VirtualThread} unchanged, allocline's
+     * with an uncounted and a counted thread), so that a shared machine's drift, which moves this benchmark by
+     * hundreds of ns from one minute to the next, falls on all variants of a round alike and the report can pair
+     * them. With {@code json}, all rows are written there, labelled with {@value #VARIANT_FIELD} (and
+     * {@value #ROUND_FIELD}). {@code work} holds JMH's per-run files.
      */
-    static void runAll(Path agent, Path self, int forks, Path json, Path work) throws Exception {
-        String[][] variants = {
-            {NO_AGENT, null},
-            {NOOP_AGENT, "-javaagent:" + self.toAbsolutePath()},
-            {RETRANSFORMING_AGENT, "-javaagent:" + self.toAbsolutePath() + "=retransform"},
-            {ALLOCLINE_AGENT, "-javaagent:" + agent.toAbsolutePath()},
-        };
+    static void runAll(Path agent, Path self, int rounds, Path json, Path work) throws Exception {
         ObjectMapper om = new ObjectMapper();
         ArrayNode all = om.createArrayNode();
-        for (String[] v : variants) {
-            Path out = work.resolve("vt-" + v[0] + ".json");
-            List<String> jvmArgs = new ArrayList<>(List.of(ONE_CARRIER, NO_SPARE_CARRIER, HEAP_MIN, HEAP_MAX,
-                    "-Djava.io.tmpdir=" + work.toAbsolutePath()));
-            if (v[1] != null) {
-                jvmArgs.add(v[1]);
-            }
-            ChainedOptionsBuilder o = new OptionsBuilder()
-                    .include("^" + VirtualThreadYieldBenchmark.class.getName().replace(".", "\\.") + "\\.")
-                    .forks(forks)
-                    .jvmArgsAppend(jvmArgs.toArray(new String[0])) // all of them: this replaces the annotation's
-                    .resultFormat(ResultFormatType.JSON)
-                    .result(out.toString());
-            if (!v[0].equals(ALLOCLINE_AGENT)) {
-                o.param("counted", "false"); // without allocline's hooks the two are the same code
-            }
-            System.out.println("== " + v[0] + (v[1] == null ? "" : " (" + v[1] + ")"));
-            new Runner(o.build()).run();
-            for (JsonNode row : om.readTree(out.toFile())) {
-                ((ObjectNode) row).put(VARIANT_FIELD, v[0]);
-                all.add(row);
+        String alloclineAgent = "-javaagent:" + agent.toAbsolutePath();
+        run(om, all, work, VirtualThreadHookBenchmark.class, HOOKS, 0, 3, null, List.of(alloclineAgent));
+        run(om, all, work, VirtualThreadHookBenchmark.class, HOOKS_JNI_READ, 0, 3, null, List.of(alloclineAgent + "=read=jni"));
+        String[][] variants = {
+            {NO_AGENT, null, "false"},
+            {NOOP_AGENT, "-javaagent:" + self.toAbsolutePath(), "false"},
+            {RETRANSFORMING_AGENT, "-javaagent:" + self.toAbsolutePath() + "=retransform", "false"},
+            {ALLOCLINE_AGENT, alloclineAgent, "false"},
+            {ALLOCLINE_AGENT, alloclineAgent, "true"},
+        };
+        for (int round = 1; round <= rounds; round++) {
+            for (String[] v : variants) {
+                List<String> jvmArgs = new ArrayList<>(List.of(ONE_CARRIER, NO_SPARE_CARRIER, HEAP_MIN, HEAP_MAX));
+                if (v[1] != null) {
+                    jvmArgs.add(v[1]);
+                }
+                run(om, all, work, VirtualThreadYieldBenchmark.class, v[0], round, 1, v[2], jvmArgs);
             }
         }
         if (json != null) {
             om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), all);
+        }
+    }
+
+    private static void run(ObjectMapper om, ArrayNode all, Path work, Class<?> benchmark, String variant, int round,
+                            int forks, String counted, List<String> args) throws Exception {
+        Path out = work.resolve(benchmark.getSimpleName() + "-" + variant + "-" + counted + "-" + round + ".json");
+        List<String> jvmArgs = new ArrayList<>(args);
+        jvmArgs.add("-Djava.io.tmpdir=" + work.toAbsolutePath());
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
+                .forks(forks)
+                .jvmArgsAppend(jvmArgs.toArray(new String[0])) // all of them: this replaces the annotation's
+                .resultFormat(ResultFormatType.JSON)
+                .result(out.toString());
+        if (counted != null) {
+            o.param("counted", counted);
+        }
+        System.out.println("== " + benchmark.getSimpleName() + " " + variant + (counted == null ? "" : " counted=" + counted)
+                + (round > 0 ? " round " + round : "") + " " + args);
+        new Runner(o.build()).run();
+        for (JsonNode row : om.readTree(out.toFile())) {
+            ((ObjectNode) row).put(VARIANT_FIELD, variant);
+            if (round > 0) {
+                ((ObjectNode) row).put(ROUND_FIELD, round);
+            }
+            all.add(row);
         }
     }
 }
