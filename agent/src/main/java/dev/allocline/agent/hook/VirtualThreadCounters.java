@@ -7,9 +7,11 @@ import java.lang.invoke.VarHandle;
 
 /**
  * Allocated-bytes counters for virtual threads, kept by hooks the agent puts into
- * {@code java.lang.VirtualThread}: the carrier's own counter (exact, ~10 ns, readable whatever thread is
- * current because HotSpot counts per OS thread) is read when a virtual thread mounts and when it
- * unmounts, and the difference is credited to the virtual thread. A virtual thread's bytes are then the
+ * {@code java.lang.VirtualThread}: the carrier's own counter (exact, readable whatever thread is current
+ * because HotSpot counts per OS thread) is read when a virtual thread mounts and when it unmounts, and the
+ * difference is credited to the virtual thread. The read is three loads from the carrier's HotSpot
+ * {@code JavaThread} when the agent found where HotSpot keeps the counter and the check in this class's
+ * initialiser agreed with the JNI read ({@link #counterRead()}), else the JNI read (~10-35 ns each). A virtual thread's bytes are then the
  * sum over its mounts of what its carriers allocated while it was mounted, plus, while it is mounted,
  * what the carrier allocated since this mount.
  *
