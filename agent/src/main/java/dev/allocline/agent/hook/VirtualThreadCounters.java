@@ -293,7 +293,7 @@ public final class VirtualThreadCounters {
         if (jt == 0L) {
             return "jni: this thread has no JavaThread address";
         }
-        Object[] keep = new Object[4];
+        Object keep = null; // one array live at a time: at most 2 MiB, whatever the heap
         for (int i = 0; i < 200; i++) {
             long before = (long) allocated.invokeExact(0L);
             long bytes = (long) peek.invokeExact(jt + layout[1]);
@@ -304,10 +304,10 @@ public final class VirtualThreadCounters {
             if (read < before || read > after) {
                 return "jni: the memory read (" + read + ") disagrees with the JNI read (" + before + ".." + after + ")";
             }
-            // Move the counter between checks: small arrays fill and refill TLABs, a large one bypasses them.
-            keep[i & 3] = i % 50 == 49 ? new byte[8 << 20] : new byte[(i % 16 + 1) << 10];
+            // Move the counter between checks: small arrays fill and refill TLABs, a 2 MiB one may go outside them.
+            keep = i % 50 == 49 ? new byte[2 << 20] : new byte[(i % 16 + 1) << 10];
         }
-        return keep[0] != null ? "memory" : "jni: unreachable";
+        return keep != null ? "memory" : "jni: unreachable";
     }
 
     // ---- called by the library ----
