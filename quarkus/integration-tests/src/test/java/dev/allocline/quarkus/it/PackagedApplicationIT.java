@@ -3,21 +3,11 @@ package dev.allocline.quarkus.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,69 +23,30 @@ class PackagedApplicationIT {
 
     static final long MIB = 1 << 20;
     static final long SLACK = 256L << 10;
-    private static final Pattern LISTENING = Pattern.compile("Listening on: (http://\\S+)");
 
-    static Process app;
-    static final List<String> console = new CopyOnWriteArrayList<>();
+    static PackagedApp app;
     static URI base;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        app = new ProcessBuilder(java, "-jar", System.getProperty("allocline.app")).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    console.add(l);
-                }
-            } catch (java.io.IOException e) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (base == null && System.nanoTime() < deadline && app.isAlive()) {
-            for (String l : console) {
-                Matcher m = LISTENING.matcher(l);
-                if (m.find()) {
-                    base = URI.create(m.group(1).replace("0.0.0.0", "127.0.0.1") + "/");
-                }
-            }
-            Thread.sleep(50);
-        }
-        assertTrue(base != null, "the application did not start: " + console);
+        app = PackagedApp.start();
+        base = app.base();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (app != null) {
-            app.destroy();
-            assertTrue(app.waitFor(30, TimeUnit.SECONDS), "the application did not stop");
+            app.stop();
         }
     }
 
     String get(String path, String id) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).header("X-Request-Id", id).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() + " " + r.body();
+        return app.get(path, id);
     }
 
-    /** The console line of request {@code id}, parsed (logfmt after the prefix). */
     static Map<String, String> line(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (String l : console) {
-                int at = l.indexOf("canonical_api_line request_id=" + id + " ");
-                if (at >= 0) {
-                    assertEquals(at, l.lastIndexOf("canonical_api_line"), "the text once: " + l);
-                    return Logfmt.parse(l.substring(at + "canonical_api_line ".length()));
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no line for " + id + " in the console: " + console);
+        return app.line(id);
     }
 
     static void assertExact(long expected, Map<String, String> line) {
