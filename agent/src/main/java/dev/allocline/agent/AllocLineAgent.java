@@ -86,9 +86,6 @@ public final class AllocLineAgent {
         // Where HotSpot keeps the counter, for the hooks' memory read (they check it, and read through JNI without it).
         String layoutProblem = jniRead ? "read=jni" : ThreadCounterLayout.publish();
         Class.forName(HOOK, true, null);
-        if (layoutProblem != null && Boolean.getBoolean(VERBOSE_PROPERTY)) {
-            System.err.println("allocline-agent: the carrier's counter is read through JNI (" + layoutProblem + ")");
-        }
         String problem = (String) hook.getMethod("problem").invoke(null);
         if (problem != null) {
             return problem;
@@ -108,6 +105,12 @@ public final class AllocLineAgent {
             return transformer.problem();
         }
         hook.getMethod("markInstalled").invoke(null);
+        if (Boolean.getBoolean(VERBOSE_PROPERTY)) {
+            // The hooks' own check decides in the end (a layout found can still disagree with the JNI read).
+            String read = (String) hook.getMethod("counterRead").invoke(null);
+            System.err.println("allocline-agent: installed; the carrier's counter is read " + (read.equals("memory")
+                    ? "from HotSpot's memory" : "through JNI (" + (layoutProblem != null ? layoutProblem : read) + ")"));
+        }
         return null;
     }
 

@@ -59,6 +59,28 @@ class VirtualThreadCountersIT {
         assertNull(System.getProperty(ThreadCounterLayout.PROPERTY), "the hooks took the layout and removed the property");
     }
 
+    /** {@code -Ddev.allocline.agent.verbose=true} says which read the hooks settled on, in a JVM of its own. */
+    @Test
+    void theVerboseFlagSaysWhichReadTheHooksUse() throws Exception {
+        // Which read a fresh JVM settles on depends on the hooks' start-up check (a java -version JVM on JDK 25 with the
+        // default heap fails it: the JNI read runs ~300 KB ahead at one point); either way the flag must say which, and why.
+        String shipped = verbose("");
+        assertTrue(shipped.equals("allocline-agent: installed; the carrier's counter is read from HotSpot's memory")
+                || shipped.startsWith("allocline-agent: installed; the carrier's counter is read through JNI (jni: the memory read ("),
+                shipped);
+        assertEquals("allocline-agent: installed; the carrier's counter is read through JNI (read=jni)", verbose("=read=jni"));
+    }
+
+    /** The agent's stderr when a JVM started with it (and {@code options}) and the verbose flag prints its version. */
+    private static String verbose(String options) throws Exception {
+        String bin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(bin, "-javaagent:" + System.getProperty("allocline.agent.jar") + options,
+                "-Ddev.allocline.agent.verbose=true", "-version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return out.lines().filter(l -> l.startsWith("allocline-agent:")).findFirst().orElse("nothing from the agent: " + out);
+    }
+
     @Test
     void platformThreadsReadTheJvmCounterAsBefore() {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -302,7 +302,8 @@ public final class VirtualThreadCounters {
             long read = top > start ? bytes + (top - start) : bytes;
             long after = (long) allocated.invokeExact(0L);
             if (read < before || read > after) {
-                return "jni: the memory read (" + read + ") disagrees with the JNI read (" + before + ".." + after + ")";
+                return "jni: the memory read (" + read + ") disagrees with the JNI read (" + before + ".." + after + "; allocated " + bytes
+                        + ", TLAB " + start + ".." + top + ", check " + i + ")";
             }
             // Move the counter between checks: small arrays fill and refill TLABs, a 2 MiB one may go outside them.
             keep = i % 50 == 49 ? new byte[2 << 20] : new byte[(i % 16 + 1) << 10];
