@@ -49,6 +49,8 @@ public final class VirtualThreadCounters {
     /** The system property with the number of slots (rounded up to a power of two). */
     public static final String SLOTS_PROPERTY = "dev.allocline.agent.slots";
     private static final int DEFAULT_SLOTS = 16384;
+    /** Calls per handle before the hooks may run: past java.lang.invoke's customisation threshold (at most 127). */
+    private static final int WARM_UP = 256;
     /** What the agent found in HotSpot's structure table: {@code eetop,allocated,tlabStart,tlabTop} offsets. */
     private static final String LAYOUT_PROPERTY = "dev.allocline.agent.threadCounterLayout";
 
@@ -166,6 +168,9 @@ public final class VirtualThreadCounters {
         KEYS = new long[buckets * WAYS];
         TAKEN = new int[buckets];
         DATA = new long[buckets * WAYS * STRIDE];
+        if (problem == null) {
+            warmUp();
+        }
     }
 
     private VirtualThreadCounters() {
@@ -221,7 +226,7 @@ public final class VirtualThreadCounters {
                 return;
             }
             Thread carrier = Thread.currentThread();
-            long jt = DIRECT ? (long) PEEK_FIELD.invokeExact((Object) carrier, EETOP) : 0L;
+            long jt = nativeThread(carrier);
             long now = carrierBytes(jt);
             int d = slot * STRIDE;
             long seq = DATA[d + SEQ];
@@ -267,20 +272,31 @@ public final class VirtualThreadCounters {
         }
     }
 
+    /** The address of {@code carrier}'s HotSpot {@code JavaThread} for the memory read, or 0 when the hooks read through JNI. */
+    private static long nativeThread(Thread carrier) throws Throwable {
+        return DIRECT ? (long) PEEK_FIELD.invokeExact((Object) carrier, EETOP) : 0L;
+    }
+
     /**
      * The bytes the OS thread running this code has allocated: read from its {@code JavaThread} at {@code jt}
-     * (three loads: the retired TLABs' bytes plus the current TLAB's used part, which is what HotSpot's own
-     * read adds up; only the thread itself moves them, so reading its own is never torn), or through JNI
-     * when there is no such address.
+     * (the retired TLABs' bytes plus the current TLAB's used part, which is what HotSpot's own read adds up),
+     * or through JNI when there is no such address. Only this thread and a safepoint move those fields, but
+     * a safepoint (a GC retires every TLAB) or an allocation the JVM makes on this thread can fall between
+     * the loads, so the retired bytes are loaded again last: a TLAB that was retired and replaced in between
+     * always changed them (retiring adds its used part), and the read is taken again.
      */
     private static long carrierBytes(long jt) throws Throwable {
-        if (jt == 0L) {
-            return (long) ALLOCATED.invokeExact(0L);
+        if (jt != 0L) {
+            for (int attempt = 0; attempt < 4; attempt++) {
+                long bytes = (long) PEEK.invokeExact(jt + ALLOCATED_BYTES);
+                long start = (long) PEEK.invokeExact(jt + TLAB_START);
+                long top = (long) PEEK.invokeExact(jt + TLAB_TOP);
+                if ((long) PEEK.invokeExact(jt + ALLOCATED_BYTES) == bytes) {
+                    return top > start ? bytes + (top - start) : bytes;
+                }
+            }
         }
-        long bytes = (long) PEEK.invokeExact(jt + ALLOCATED_BYTES);
-        long start = (long) PEEK.invokeExact(jt + TLAB_START);
-        long top = (long) PEEK.invokeExact(jt + TLAB_TOP);
-        return top > start ? bytes + (top - start) : bytes;
+        return (long) ALLOCATED.invokeExact(0L);
     }
 
     /**
@@ -293,22 +309,53 @@ public final class VirtualThreadCounters {
         if (jt == 0L) {
             return "jni: this thread has no JavaThread address";
         }
+        // First customise the handles, here: java.lang.invoke customises a handle the ~128th time it is invoked where
+        // it is not a constant (the interpreter, C1), spinning classes on the calling thread (tens of KB). Later that
+        // would happen inside a hook, on the mount path, and could refill the TLAB between a read's loads.
+        for (int i = 0; i < WARM_UP; i++) {
+            long a = (long) allocated.invokeExact(0L);
+            long t = (long) peekField.invokeExact((Object) Thread.currentThread(), layout[0]);
+            long p = (long) peek.invokeExact(jt + layout[1]);
+            if (a < 0 || t != jt || p < 0) {
+                return "jni: the counter's fields read implausibly (" + a + ", " + t + ", " + p + ")";
+            }
+        }
         Object keep = null; // one array live at a time: at most 2 MiB, whatever the heap
         for (int i = 0; i < 200; i++) {
             long before = (long) allocated.invokeExact(0L);
             long bytes = (long) peek.invokeExact(jt + layout[1]);
             long start = (long) peek.invokeExact(jt + layout[2]);
             long top = (long) peek.invokeExact(jt + layout[3]);
-            long read = top > start ? bytes + (top - start) : bytes;
+            long again = (long) peek.invokeExact(jt + layout[1]);
             long after = (long) allocated.invokeExact(0L);
-            if (read < before || read > after) {
-                return "jni: the memory read (" + read + ") disagrees with the JNI read (" + before + ".." + after + "; allocated " + bytes
-                        + ", TLAB " + start + ".." + top + ", check " + i + ")";
+            long read = top > start ? bytes + (top - start) : bytes;
+            if (again != bytes || read < before || read > after) {
+                return "jni: the memory read (" + read + ") disagrees with the JNI read (" + before + ".." + after + "; allocated "
+                        + bytes + " then " + again + ", TLAB " + start + ".." + top + ", check " + i + ")";
             }
             // Move the counter between checks: small arrays fill and refill TLABs, a 2 MiB one may go outside them.
             keep = i % 50 == 49 ? new byte[2 << 20] : new byte[(i % 16 + 1) << 10];
         }
         return keep != null ? "memory" : "jni: unreachable";
+    }
+
+    /**
+     * Runs every handle call the hooks and reads make, in the methods that make them, {@value #WARM_UP} times:
+     * links their call sites and customises the handles now rather than on a mount or in a request's read.
+     */
+    private static void warmUp() {
+        try {
+            Thread self = Thread.currentThread();
+            for (int i = 0; i < WARM_UP; i++) {
+                carrierBytes(nativeThread(self));
+                Thread carrier = (Thread) CURRENT_CARRIER.invokeExact();
+                if (carrier != self) {
+                    throw new IllegalStateException("the current carrier of a platform thread is " + carrier);
+                }
+            }
+        } catch (Throwable t) {
+            failed(t);
+        }
     }
 
     // ---- called by the library ----
@@ -425,7 +472,7 @@ public final class VirtualThreadCounters {
         for (int i = b; i < b + WAYS; i++) {
             if ((long) LONGS.getOpaque(KEYS, i) == 0L && LONGS.compareAndSet(KEYS, i, 0L, CLAIMED)) {
                 Thread carrier = (Thread) CURRENT_CARRIER.invokeExact();
-                long jt = DIRECT && carrier != null ? (long) PEEK_FIELD.invokeExact((Object) carrier, EETOP) : 0L;
+                long jt = carrier != null ? nativeThread(carrier) : 0L;
                 long now = carrierBytes(jt);
                 int d = i * STRIDE;
                 long seq = DATA[d + SEQ];
