@@ -79,6 +79,19 @@ class VirtualThreadCountersIT {
                 verbose("", "-Xint", "-XX:TLABSize=2k", "-XX:-ResizeTLAB"));
     }
 
+    @Test
+    void aSafepointBetweenTheMemoryReadsLoadsDoesNotTearIt() throws Exception {
+        // In the interpreter a safepoint can fall between the read's loads, and a GC retires the TLAB there: without the
+        // second load of the retired bytes, about one read in a thousand took them from before the GC and the TLAB
+        // from after (TornReadProbe: 5 short and 3 long of 4,000 rounds, in each of two runs).
+        String bin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(bin, "-Xint", "-javaagent:" + System.getProperty("allocline.agent.jar"), "-cp",
+                System.getProperty("java.class.path"), TornReadProbe.class.getName(), "4000").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertTrue(out.contains("read memory; rounds 4000, short 0, long 0"), out);
+    }
+
     /** The agent's stderr when a JVM started with it (and {@code options}, and {@code jvm}) and the verbose flag prints its version. */
     private static String verbose(String options, String... jvm) throws Exception {
         String bin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
