@@ -34,6 +34,15 @@ public final class AllocLineRuntime {
     private boolean stopped;
 
     public AllocLineRuntime(AllocLineSettings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * {@code contextSharedByRequest}: whether, on the calling thread, the logging context is the request's
+     * rather than the thread's (shared by all threads working for the request, as Quarkus' Vert.x MDC is);
+     * null when it never is.
+     */
+    public AllocLineRuntime(AllocLineSettings settings, java.util.function.BooleanSupplier contextSharedByRequest) {
         this.settings = settings;
         this.counter = ThreadAllocationCounter.platform();
         this.failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod());
@@ -46,7 +55,7 @@ public final class AllocLineRuntime {
         }
         this.profiles = settings.profiling() ? new ProfileTrigger(settings, failures, listeners) : null;
         this.skip = settings.skip();
-        this.context = LoggingContext.create(settings.contextKey());
+        this.context = LoggingContext.create(settings.contextKey(), contextSharedByRequest);
     }
 
     /** The failure log of this application (rate-limited, one message per cause and period). */

@@ -1,6 +1,7 @@
 package dev.allocline.internal.accounting;
 
 import dev.allocline.internal.log.Logging;
+import java.util.function.BooleanSupplier;
 
 /**
  * Puts the request id in the logging context (Log4j2's {@code ThreadContext}, SLF4J's {@code MDC}) of
@@ -8,27 +9,38 @@ import dev.allocline.internal.log.Logging;
  * back the thread's previous value afterwards. The context written is that of the API the lines go
  * to ({@code ThreadContext} for Log4j2, {@code MDC} for SLF4J); bridges between the two carry it to the
  * other. Called by the segment's own thread only.
+ *
+ * <p>Where the context is not the thread's but the request's (Quarkus keeps the MDC in the request's Vert.x
+ * duplicated context, which the event loop and the worker thread of one request share), a thread that leaves
+ * must not take the id away from the request's other threads: there the id is removed only by the last of
+ * the request's segments to leave. {@code sharedByRequest} says, on the calling thread, whether its context
+ * is such a shared one.
  */
 final class LoggingContext {
 
     private final String key;
     private final boolean log4j;
     private final boolean slf4j;
+    private final BooleanSupplier sharedByRequest;
 
-    private LoggingContext(String key, boolean log4j, boolean slf4j) {
+    private LoggingContext(String key, boolean log4j, boolean slf4j, BooleanSupplier sharedByRequest) {
         this.key = key;
         this.log4j = log4j;
         this.slf4j = slf4j;
+        this.sharedByRequest = sharedByRequest;
     }
 
-    /** A context writer for {@code key}, or null when the key is off or no context API is present. */
-    static LoggingContext create(String key) {
+    /**
+     * A context writer for {@code key}, or null when the key is off or no context API is present;
+     * {@code sharedByRequest} null when every thread has its own context.
+     */
+    static LoggingContext create(String key, BooleanSupplier sharedByRequest) {
         if (key == null) {
             return null;
         }
         boolean log4j = Logging.log4jContextUsable();
         boolean slf4j = Logging.slf4jContextUsable();
-        return log4j || slf4j ? new LoggingContext(key, log4j, slf4j) : null;
+        return log4j || slf4j ? new LoggingContext(key, log4j, slf4j, sharedByRequest) : null;
     }
 
     void enter(Segment s, String requestId) {
@@ -43,6 +55,18 @@ final class LoggingContext {
     }
 
     void exit(Segment s) {
+        if (sharedByRequest != null && sharedByRequest.getAsBoolean()) {
+            if (s.owner.hasOpenSegments()) {
+                return; // the request's other threads still work in this context: the id stays
+            }
+            String own = s.owner.requestId();
+            if (own.equals(s.previousLog4j)) {
+                s.previousLog4j = null; // put by another of the request's segments, not the context's own value
+            }
+            if (own.equals(s.previousSlf4j)) {
+                s.previousSlf4j = null;
+            }
+        }
         if (log4j) {
             if (s.previousLog4j == null) {
                 org.apache.logging.log4j.ThreadContext.remove(key);

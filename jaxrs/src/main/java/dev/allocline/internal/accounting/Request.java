@@ -138,6 +138,11 @@ public final class Request implements UnansweredRequest {
         return true;
     }
 
+    /** Whether any thread still has an open segment of this request. */
+    synchronized boolean hasOpenSegments() {
+        return open != null;
+    }
+
     synchronized void markInMethod(Segment s, boolean inMethod) {
         s.inMethod = inMethod; // a remote close in between makes the write moot
     }

@@ -63,6 +63,15 @@ public class Allocating {
         return "ok";
     }
 
+    /** Logs at once on the worker thread, while the event loop that dispatched it here may still be leaving. */
+    @GET
+    @Path("/worker-log")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String workerLog() {
+        org.jboss.logging.Logger.getLogger(Allocating.class).info("logging at once");
+        return "ok";
+    }
+
     /** On the event loop, answered at once; the writer allocates. */
     @GET
     @Path("/loop/{mib}")

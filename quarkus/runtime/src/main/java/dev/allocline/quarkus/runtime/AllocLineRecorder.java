@@ -55,7 +55,9 @@ public class AllocLineRecorder {
             }
         }
         AllocLineSettings settings = QuarkusSettings.from(config, sinks, AllocLineRecorder::s3Store);
-        AllocLineRuntime r = new AllocLineRuntime(settings);
+        // Quarkus keeps the MDC in the request's Vert.x duplicated context, shared by its event loop and worker
+        // threads: a thread that leaves must not take the request id away from the others (VertxMDC).
+        AllocLineRuntime r = new AllocLineRuntime(settings, io.smallrye.common.vertx.VertxContext::isOnDuplicatedContext);
         r.start();
         runtime = r;
         shutdown.addShutdownTask(() -> {
