@@ -44,6 +44,16 @@ final class LoggingContext {
     }
 
     void enter(Segment s, String requestId) {
+        if (sharedByRequest != null && sharedByRequest.getAsBoolean()) {
+            synchronized (s.owner) { // after or before another segment's whole exit, never inside it: see exit
+                put(s, requestId);
+            }
+        } else {
+            put(s, requestId);
+        }
+    }
+
+    private void put(Segment s, String requestId) {
         if (log4j) {
             s.previousLog4j = org.apache.logging.log4j.ThreadContext.get(key);
             org.apache.logging.log4j.ThreadContext.put(key, requestId);
@@ -56,17 +66,27 @@ final class LoggingContext {
 
     void exit(Segment s) {
         if (sharedByRequest != null && sharedByRequest.getAsBoolean()) {
-            if (s.owner.hasOpenSegments()) {
-                return; // the request's other threads still work in this context: the id stays
+            // Under the request's monitor, which its segments open under too: a segment that opens after the check
+            // below puts the id after this removal, and one that opened before it keeps the id here.
+            synchronized (s.owner) {
+                if (s.owner.hasOpenSegments()) {
+                    return; // the request's other threads still work in this context: the id stays
+                }
+                String own = s.owner.requestId();
+                if (own.equals(s.previousLog4j)) {
+                    s.previousLog4j = null; // put by another of the request's segments, not the context's own value
+                }
+                if (own.equals(s.previousSlf4j)) {
+                    s.previousSlf4j = null;
+                }
+                restore(s);
             }
-            String own = s.owner.requestId();
-            if (own.equals(s.previousLog4j)) {
-                s.previousLog4j = null; // put by another of the request's segments, not the context's own value
-            }
-            if (own.equals(s.previousSlf4j)) {
-                s.previousSlf4j = null;
-            }
+        } else {
+            restore(s);
         }
+    }
+
+    private void restore(Segment s) {
         if (log4j) {
             if (s.previousLog4j == null) {
                 org.apache.logging.log4j.ThreadContext.remove(key);

@@ -96,7 +96,7 @@ class JsonLogsAndMetricsTest {
         // The event loop's run ends once it has dispatched the method to a worker thread. It used to remove the id from
         // the MDC, which Quarkus keeps per request (the Vert.x duplicated context both threads share): when that
         // happened after the worker had put it, the worker's lines lost it (the test above failed ~1 run in 10).
-        int requests = 150;
+        int requests = 400;
         for (int i = 0; i < requests; i++) {
             assertEquals(200, get("alloc/worker-log", "race-" + i).statusCode());
         }
