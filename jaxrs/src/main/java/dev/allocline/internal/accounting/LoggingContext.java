@@ -43,17 +43,11 @@ final class LoggingContext {
         return log4j || slf4j ? new LoggingContext(key, log4j, slf4j, sharedByRequest) : null;
     }
 
+    /**
+     * Called after the segment was linked into its request (under the request's monitor): that is what orders this
+     * put after a shared-context exit that saw no open segment, so the put itself takes no lock.
+     */
     void enter(Segment s, String requestId) {
-        if (sharedByRequest != null && sharedByRequest.getAsBoolean()) {
-            synchronized (s.owner) { // after or before another segment's whole exit, never inside it: see exit
-                put(s, requestId);
-            }
-        } else {
-            put(s, requestId);
-        }
-    }
-
-    private void put(Segment s, String requestId) {
         if (log4j) {
             s.previousLog4j = org.apache.logging.log4j.ThreadContext.get(key);
             org.apache.logging.log4j.ThreadContext.put(key, requestId);
@@ -66,8 +60,8 @@ final class LoggingContext {
 
     void exit(Segment s) {
         if (sharedByRequest != null && sharedByRequest.getAsBoolean()) {
-            // Under the request's monitor, which its segments open under too: a segment that opens after the check
-            // below puts the id after this removal, and one that opened before it keeps the id here.
+            // Under the request's monitor, under which its segments are linked before they put the id: a segment linked
+            // after the check below puts the id after this removal, and one linked before it keeps the id here.
             synchronized (s.owner) {
                 if (s.owner.hasOpenSegments()) {
                     return; // the request's other threads still work in this context: the id stays
