@@ -84,25 +84,29 @@ class VirtualThreadCountersIT {
         // In the interpreter a safepoint can fall between the read's loads, and a GC retires the TLAB there: without the
         // second load of the retired bytes, about one read in a thousand took them from before the GC and the TLAB
         // from after (TornReadProbe: 5 short and 3 long of 4,000 rounds, in each of two runs).
-        String bin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(bin, "-Xint", "-javaagent:" + System.getProperty("allocline.agent.jar"), "-cp",
-                System.getProperty("java.class.path"), TornReadProbe.class.getName(), "4000").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String out = childJvm("-Xint", "-javaagent:" + System.getProperty("allocline.agent.jar"), "-cp",
+                System.getProperty("java.class.path"), TornReadProbe.class.getName(), "4000");
         assertTrue(out.contains("read memory; rounds 4000, short 0, long 0"), out);
     }
 
     /** The agent's stderr when a JVM started with it (and {@code options}, and {@code jvm}) and the verbose flag prints its version. */
     private static String verbose(String options, String... jvm) throws Exception {
-        String bin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(bin));
-        command.addAll(List.of(jvm));
-        command.addAll(List.of("-javaagent:" + System.getProperty("allocline.agent.jar") + options,
+        List<String> args = new ArrayList<>(List.of(jvm));
+        args.addAll(List.of("-javaagent:" + System.getProperty("allocline.agent.jar") + options,
                 "-Ddev.allocline.agent.verbose=true", "-version"));
+        String out = childJvm(args.toArray(new String[0]));
+        return out.lines().filter(l -> l.startsWith("allocline-agent:")).findFirst().orElse("nothing from the agent: " + out);
+    }
+
+    /** What a JVM of this test's JDK started with {@code args} printed (stdout and stderr) until it exited. */
+    private static String childJvm(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return out.lines().filter(l -> l.startsWith("allocline-agent:")).findFirst().orElse("nothing from the agent: " + out);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM exited");
+        return out;
     }
 
     @Test
