@@ -3,14 +3,19 @@
 Arguments: rounds-file rounds seconds load-before load-after java-version [command]. Each line of the rounds file holds the
 requests per second of one round, in this order: Jersey alone, allocline accounting only (no sink), allocline with its
 Log4j2 line to a file, the access-log peer (Jersey plus one Log4j2 access line to the same file), allocline with only
-the Micrometer sink, jersey-micrometer, allocline's portable filter pair (AllocLineFilter) with its Log4j2 line to a file.
+the Micrometer sink, jersey-micrometer, allocline's portable filter pair (AllocLineFilter) with its Log4j2 line to a file;
+then, when recorded, the percentage of the round's CPU time the hypervisor gave to other guests ("steal").
 """
 import statistics
 import sys
 
 path, rounds, secs, load_before, load_after, java = sys.argv[1:7]
 command = sys.argv[7] if len(sys.argv) > 7 else "bash benchmarks/http-overhead.sh %s %s" % (rounds, secs)
-rows = [[float(x) for x in line.split()] for line in open(path) if line.strip()]
+lines = [[float(x) for x in line.split()] for line in open(path) if line.strip()]
+rows = [line[:7] for line in lines]
+steal = [line[7] for line in lines] if all(len(line) > 7 for line in lines) else []
+# Above this share of stolen CPU time the host, not the servers, sets a round's rates.
+STEAL_LIMIT = 5.0
 ALONE, ACCOUNTING, LINE, ACCESS, SINK, MICROMETER, FILTER = range(7)
 
 
@@ -40,11 +45,19 @@ print("request events: what following them costs the Feature). Load: `wrk -t1 -c
 print("%s s a round, the servers in alternating order; ratios paired per round. wrk shares the 2-core machine with" % secs)
 print("the servers: the absolute rates are this machine's; read the ratios.\n")
 print("Machine: 2 cores; %s; load average (1/5/15 min) before %s, after %s.\n" % (java, load_before, load_after))
-print("| round | Jersey alone (req/s) | accounting only | allocline line to a file | access-log peer | allocline Micrometer sink | jersey-micrometer | portable filter line to a file |")
-print("|---|---|---|---|---|---|---|---|")
+header = "| round | Jersey alone (req/s) | accounting only | allocline line to a file | access-log peer | allocline Micrometer sink | jersey-micrometer | portable filter line to a file |"
+print(header + (" host steal |" if steal else ""))
+print("|---" * (9 if steal else 8) + "|")
 for i, row in enumerate(rows):
-    print("| %d | %s |" % (i + 1, " | ".join("%.0f" % x for x in row)))
+    print("| %d | %s |" % (i + 1, " | ".join("%.0f" % x for x in row)) + (" %.1f%% |" % steal[i] if steal else ""))
 print()
+if steal:
+    over = sum(1 for x in steal if x > STEAL_LIMIT)
+    print("- host steal (CPU time the hypervisor gave to other guests), per round: median %.1f%%, max %.1f%%; %s"
+          % (statistics.median(steal), max(steal),
+             "no round over %.0f%%" % STEAL_LIMIT if over == 0
+             else "%d of %d rounds over %.0f%%: the host, not only the servers, set those rounds' rates; do not publish"
+             % (over, len(steal), STEAL_LIMIT)))
 accounting = ratio(ACCOUNTING, ALONE)
 line_vs_access = ratio(LINE, ACCESS)
 sink_vs_micrometer = ratio(SINK, MICROMETER)

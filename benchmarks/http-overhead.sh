@@ -37,17 +37,24 @@ done
 rps() { wrk -t1 -c32 -d"$1"s "http://127.0.0.1:$2/hello" | awk '/Requests\/sec/ {print $2}'; }
 # warm-up: JIT (a Jersey request needs 10-20 s on 2 cores), pools, the log file; twice round
 for _ in 1 2; do for i in "${!variants[@]}"; do rps 15 "${ports[$i]}" > /dev/null; done; done
+# CPU time the hypervisor gave to other guests while this one wanted it ("steal", /proc/stat's 8th number), as a
+# percentage of all CPU time of the round: a virtual machine is never quiet when its host is busy, whatever runs in
+# it (one aborted run on this machine saw 57%), and the report says how much of each round the host took.
+cpu_times() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
 declare -A results
 for r in $(seq 1 "$rounds"); do
   # alternate the order every round so no variant always runs first
   order=(0 1 2 3 4 5 6); if (( r % 2 == 0 )); then order=(6 5 4 3 2 1 0); fi
+  read -r steal0 total0 < <(cpu_times)
   for i in "${order[@]}"; do results[$r,$i]=$(rps "$secs" "${ports[$i]}"); done
+  read -r steal1 total1 < <(cpu_times)
+  results[$r,steal]=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", t > 0 ? 100 * s / t : 0}')
   line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done
-  echo "round $r:$line"
+  echo "round $r:$line (steal ${results[$r,steal]}%)"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$rounds"); do
-  line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done; echo "$line"
+  line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done; echo "$line ${results[$r,steal]}"
 done > "$tmp/rounds.txt"
 python3 benchmarks/http-overhead-report.py "$tmp/rounds.txt" "$rounds" "$secs" "$load_before" "$load_after" \
   "$("$JAVA" -version 2>&1 | head -n1)" "${JAVA_HOME:+JAVA_HOME=$JAVA_HOME }bash benchmarks/http-overhead.sh $rounds $secs${3:+ $3}" > "$out"

@@ -205,8 +205,14 @@ public final class Report {
                 .append(run.env.getProperty("mode", "?")).append(" run)\n\n");
         md.append("Load average (1/5/15 min) before the run: ").append(run.env.getProperty("load.before", "not recorded"))
                 .append("; after: ").append(run.env.getProperty("load.after", "not recorded")).append(".");
+        String steal = run.env.getProperty("steal.percent");
+        if (steal != null) {
+            md.append(" CPU time the host gave to other guests during the run (steal): ").append(steal).append("%.");
+        }
         if (Boolean.parseBoolean(run.env.getProperty("loaded", "false"))) {
-            md.append(" **The machine was busy when this run started: its figures are not publishable.**");
+            md.append(" **The machine was busy when this run started, or its host took more than ")
+                    .append(String.format(java.util.Locale.ROOT, "%.0f", Suite.STOLEN))
+                    .append("% of its CPU time during it: its figures are not publishable.**");
         }
         md.append("\n\n");
         TreeSet<Integer> threads = run.threads("CounterReadBenchmark");

@@ -85,6 +85,7 @@ public final class Suite {
         Path work = Files.createTempDirectory(out.toAbsolutePath(), ".jmh-");
         ArrayNode all = new ObjectMapper().createArrayNode();
         long t0 = System.nanoTime();
+        long[] cpuBefore = cpuTimes();
         for (int threads : mode.threads()) {
             if (mode.readThreads().contains(threads)) {
                 run(mode.reads(), work, all, threads, CounterReadBenchmark.class, "idleThreads", "0", "500");
@@ -103,7 +104,12 @@ public final class Suite {
                     out.resolve("vt-agent-jdk" + jdk + ".json"), work);
         }
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("jmh-jdk" + jdk + ".json").toFile(), all);
-        writeEnvironment(out.resolve("env-jdk" + jdk + ".properties"), mode, t0, loadBefore, before > LOADED);
+        double steal = stealPercent(cpuBefore, cpuTimes());
+        if (steal > STOLEN) {
+            System.err.printf("the host took %.1f%% of this machine's CPU time during the run (steal): its report will say "
+                    + "it is not publishable%n", steal);
+        }
+        writeEnvironment(out.resolve("env-jdk" + jdk + ".properties"), mode, t0, loadBefore, before > LOADED, steal);
         deleteTree(work);
         Report.write(out);
         System.out.println("wrote " + out.resolve("REPORT.md") + " (" + mode.name() + ", JDK " + jdk + ", "
@@ -131,6 +137,39 @@ public final class Suite {
         new Runner(o.build()).run();
         JsonNode results = new ObjectMapper().readTree(json.toFile());
         results.forEach(all::add);
+    }
+
+    /**
+     * A share of CPU time (percent) taken by the hypervisor for other guests ("steal") during the run above which the
+     * run is not publishable: a virtual machine is never quiet while its host is busy, whatever runs inside it (an
+     * aborted HTTP run on this machine saw 57% while it ran).
+     */
+    static final double STOLEN = 5.0;
+
+    /** /proc/stat's first line: {steal, total} in clock ticks; null where there is none (not Linux). */
+    static long[] cpuTimes() {
+        String l = readFirstLine(Path.of("/proc/stat"));
+        String[] f = l.trim().split("\\s+");
+        if (f.length < 9 || !f[0].equals("cpu")) {
+            return null;
+        }
+        try {
+            long total = 0;
+            for (int i = 1; i <= 8; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            return new long[] {Long.parseLong(f[8]), total};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Stolen CPU time between two {@link #cpuTimes()} readings, in percent of all CPU time; NaN when unknown. */
+    static double stealPercent(long[] before, long[] after) {
+        if (before == null || after == null || after[1] <= before[1]) {
+            return Double.NaN;
+        }
+        return 100.0 * (after[0] - before[0]) / (after[1] - before[1]);
     }
 
     /** A one-minute load average above this, before a run, marks the run as not publishable (2 cores). */
@@ -166,12 +205,15 @@ public final class Suite {
         }
     }
 
-    private static void writeEnvironment(Path file, Mode mode, long t0, String loadBefore, boolean loaded)
+    private static void writeEnvironment(Path file, Mode mode, long t0, String loadBefore, boolean loaded, double steal)
             throws IOException {
         Properties p = new Properties();
         p.setProperty("load.before", loadBefore);
         p.setProperty("load.after", loadAverage());
-        p.setProperty("loaded", Boolean.toString(loaded));
+        p.setProperty("loaded", Boolean.toString(loaded || steal > STOLEN));
+        if (!Double.isNaN(steal)) {
+            p.setProperty("steal.percent", String.format(java.util.Locale.ROOT, "%.1f", steal));
+        }
         p.setProperty("mode", mode.name());
         p.setProperty("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         com.sun.management.OperatingSystemMXBean os =

@@ -1,5 +1,6 @@
 package dev.allocline.benchmarks;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -143,6 +144,34 @@ class ReportTest {
         String md = Files.readString(dir.resolve("REPORT.md"));
         assertTrue(md.contains("Load average (1/5/15 min) before the run: 1.93 1.20 0.80"), md);
         assertTrue(md.contains("not publishable"), md);
+    }
+
+    @Test
+    void aRunWhoseHostTookItsCpuSaysHowMuchAndThatItIsNotPublishable(@TempDir Path dir) throws Exception {
+        ArrayNode a = OM.createArrayNode();
+        reads(a, 1, "0", 25, 1);
+        OM.writeValue(dir.resolve("jmh-jdk17.json").toFile(), a);
+        // what Suite writes for an idle machine whose host took 12% of its CPU time during the run
+        long[] before = {1_000, 100_000};
+        long[] after = {1_000 + 2_400, 100_000 + 20_000};
+        double steal = Suite.stealPercent(before, after);
+        assertEquals(12.0, steal, 1e-9);
+        Files.writeString(dir.resolve("env-jdk17.properties"), "cores=2\nmode=full\nload.before=0.10 0.20 0.30\n"
+                + "load.after=0.50 0.40 0.30\nloaded=" + (steal > Suite.STOLEN) + "\nsteal.percent=12.0\n");
+        Report.write(dir);
+        String md = Files.readString(dir.resolve("REPORT.md"));
+        assertTrue(md.contains("CPU time the host gave to other guests during the run (steal): 12.0%."), md);
+        assertTrue(md.contains("not publishable"), md);
+    }
+
+    @Test
+    void stealIsReadFromProcStatOrUnknown() {
+        long[] now = Suite.cpuTimes();
+        if (now != null) { // Linux
+            assertTrue(now[0] >= 0 && now[1] >= now[0], java.util.Arrays.toString(now));
+        }
+        assertTrue(Double.isNaN(Suite.stealPercent(null, now)));
+        assertTrue(Double.isNaN(Suite.stealPercent(new long[] {5, 10}, new long[] {5, 10})));
     }
 
     private static ObjectNode withBytes(ObjectNode row, double bytes, double error) {
