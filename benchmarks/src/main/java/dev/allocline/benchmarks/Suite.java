@@ -205,7 +205,7 @@ public final class Suite {
         }
     }
 
-    private static void writeEnvironment(Path file, Mode mode, long t0, String loadBefore, boolean loaded, double steal)
+    static void writeEnvironment(Path file, Mode mode, long t0, String loadBefore, boolean loaded, double steal)
             throws IOException {
         Properties p = new Properties();
         p.setProperty("load.before", loadBefore);
