@@ -48,7 +48,7 @@ for r in $(seq 1 "$rounds"); do
   read -r steal0 total0 < <(cpu_times)
   for i in "${order[@]}"; do results[$r,$i]=$(rps "$secs" "${ports[$i]}"); done
   read -r steal1 total1 < <(cpu_times)
-  results[$r,steal]=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", t > 0 ? 100 * s / t : 0}')
+  results[$r,steal]=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')
   line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done
   echo "round $r:$line (steal ${results[$r,steal]}%)"
 done
