@@ -65,6 +65,13 @@ final class InProcessApp {
         /** {@code peer_access_log} into the same buffered file, appender and pattern as {@code log4j_file}. */
         peer_access_log_file,
         /**
+         * A hand-written access line as wide as allocline's (the same keys; a 32-hex-digit id, the route, the
+         * status, the duration and four numbers as parameters of one Log4j2 parameterized message, no escaping),
+         * into the same file as {@code log4j_file}: what Log4j2 itself spends on a line of that content, so that
+         * beside {@code log4j_file} it shows what allocline's own formatting adds.
+         */
+        peer_wide_access_log_file,
+        /**
          * allocline's portable entry point on Jersey: the standard filter pair ({@code AllocLineFilter}) instead
          * of the Feature, same line into the Null appender as {@code log4j_noop}. Jersey builds no request
          * events for it, so beside {@code log4j_noop} it shows what following Jersey's events costs.
@@ -127,6 +134,8 @@ final class InProcessApp {
                     org.glassfish.jersey.logging.LoggingFeature.Verbosity.PAYLOAD_TEXT, 8192));
         } else if (variant == Variant.peer_access_log || variant == Variant.peer_access_log_file) {
             rc.register(new AccessLog());
+        } else if (variant == Variant.peer_wide_access_log_file) {
+            rc.register(new WideAccessLog());
         } else if (variant == Variant.filter_log4j_noop || variant == Variant.filter_log4j_file) {
             rc.register(dev.allocline.jaxrs.AllocLineFilter.builder().build());
         } else if (variant == Variant.accounting_no_context) {
@@ -175,6 +184,36 @@ final class InProcessApp {
         }
     }
 
+    /**
+     * An access line with allocline's keys, written the ordinary way (one parameterized message): the same
+     * width of text through Log4j2's own formatter instead of allocline's logfmt encoder and escaper.
+     */
+    @jakarta.annotation.Priority(jakarta.ws.rs.Priorities.USER)
+    static final class WideAccessLog implements jakarta.ws.rs.container.ContainerRequestFilter,
+            jakarta.ws.rs.container.ContainerResponseFilter {
+        private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger("access");
+        private static final String START = "access.start";
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
+            request.setProperty(START, System.nanoTime());
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request,
+                jakarta.ws.rs.container.ContainerResponseContext response) {
+            Object start = request.getProperty(START);
+            long micros = start instanceof Long ? (System.nanoTime() - (Long) start) / 1000 : -1;
+            java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+            String id = Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+            String path = request.getUriInfo().getRequestUri().getRawPath();
+            LOG.info("canonical_api_line request_id={} http_method={} http_path={} http_route={} status={} "
+                    + "response_written={} duration={}us alloc_bytes={} alloc_threads={} total_alloc_delta={} "
+                    + "alloc_reads={}", id, request.getMethod(), path, path, response.getStatus(), true, micros,
+                    micros * 317, 1, micros * 331, 3);
+        }
+    }
+
     /** A listener that asks for every request's events and does nothing with them. */
     static final class EmptyListener implements ApplicationEventListener {
         private static final RequestEventListener NOTHING = event -> { };
@@ -189,12 +228,12 @@ final class InProcessApp {
         }
     }
 
-    private static void configureLog4j(Variant variant) throws Exception {
+    static void configureLog4j(Variant variant) throws Exception {
         ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
         b.setStatusLevel(Level.ERROR);
         b.add(b.newAppender("null", "Null"));
         String canonicalAppender = "null";
-        if (variant == Variant.log4j_file || variant == Variant.peer_access_log_file || variant == Variant.filter_log4j_file) {
+        if (variant.name().endsWith("_file")) {
             Path file = Files.createTempFile("allocline-bench-", ".log");
             file.toFile().deleteOnExit();
             // Buffered, flushed when the buffer fills: how a service logging every request configures a file

@@ -1,0 +1,223 @@
+package dev.allocline.benchmarks;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Question (issue #21, item 1): where does a request's CPU time go with allocline's line, against the access log
+ * it replaces, on a machine whose host makes throughput runs unreadable (rates moving 2-3x from one round to the
+ * next, with and without recorded steal)?
+ *
+ * <p>All variants live in one JVM, each its own Jersey application handled in-process on the calling thread,
+ * with one Log4j2 configuration (every line into the same buffered file, appender and pattern as
+ * {@code log4j_file}). Rounds interleave short batches of every variant, in a rotating and alternating order, so
+ * whatever the host does to the machine it does to all variants within a few milliseconds of each other; each
+ * batch is timed in the calling thread's CPU time ({@code getCurrentThreadCpuTime}: on this kernel,
+ * {@code CONFIG_PARAVIRT_TIME_ACCOUNTING}, time stolen by the hypervisor is not counted) and its bytes read
+ * from the thread's allocation counter. The report gives, per variant, the median CPU time per request and
+ * the bytes; and paired per round, the differences between variants with a distribution-free 95% interval of
+ * the median difference (order statistics of the rounds' differences).
+ * <pre>
+ * java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks.CpuPerRequest \
+ *     [ROUNDS [BATCH]] [--variants a,b,...] [--warmup N] [--out FILE]
+ * </pre>
+ * Defaults: 400 rounds of 500 requests, every variant of {@link #DEFAULT_VARIANTS}, 40,000 warm-up requests per
+ * variant (interleaved as measured). Variants are {@code InProcessApp.Variant} names; only those that log to a
+ * file or not at all are meaningful here (one Log4j2 configuration serves all).
+ *
+ * <p>What could make it lie: the variants share one JVM, so Jersey's code is compiled with every variant's
+ * profile mixed in (a filter-chain call site that sees several filter classes is megamorphic here, and would
+ * be mono- or bimorphic in a service with one of them): every extended variant pays a few nanoseconds more
+ * per such site than it would alone. Work on other threads is not counted: garbage collection (see the
+ * bytes instead), allocline's background sampler, JIT compilation; a synchronous request does all its work
+ * on the caller. Cache effects between variants are real and shared: a batch runs after another variant's.
+ * CPU time measures cost, not the latency or throughput a server would see under load.
+ */
+public final class CpuPerRequest {
+
+    static final List<String> DEFAULT_VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only",
+            "accounting_no_context", "peer_access_log_file", "peer_wide_access_log_file", "log4j_file",
+            "filter_log4j_file", "micrometer_sink", "peer_jersey_micrometer");
+
+    /**
+     * The comparisons reported, {variant, reference, what the difference is}, besides every variant against
+     * Jersey alone; a pair is reported when both ran.
+     */
+    static final String[][] PAIRS = {
+        {"accounting_only", "jersey_events_only", "allocline's accounting over the Jersey events it follows"},
+        {"accounting_only", "accounting_no_context", "the request id in the logging context"},
+        {"log4j_file", "accounting_only", "the line, encoded and written to the file"},
+        {"log4j_file", "peer_access_log_file", "**issue #21 item 1**: allocline's line against the access log it replaces"},
+        {"peer_wide_access_log_file", "peer_access_log_file", "an access line as wide as allocline's, against the plain one"},
+        {"log4j_file", "peer_wide_access_log_file", "allocline against a hand-written line of the same width"},
+        {"filter_log4j_file", "peer_access_log_file", "the portable filter pair's line against the access log"},
+        {"filter_log4j_file", "log4j_file", "the portable filter pair against the Feature"},
+        {"micrometer_sink", "peer_jersey_micrometer", "**issue #21 item 2**: the Micrometer sink against Jersey's timer"},
+    };
+
+    private CpuPerRequest() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> positional = new ArrayList<>();
+        List<String> names = DEFAULT_VARIANTS;
+        Path out = null;
+        int warmUp = 40_000;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--warmup")) {
+                warmUp = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--variants")) {
+                names = List.of(args[++i].split(","));
+            } else if (args[i].equals("--out")) {
+                out = Path.of(args[++i]);
+            } else {
+                positional.add(args[i]);
+            }
+        }
+        int rounds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 400;
+        int batch = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 500;
+        int n = names.size();
+        InProcessApp[] apps = new InProcessApp[n];
+        for (int v = 0; v < n; v++) {
+            apps[v] = new InProcessApp(InProcessApp.Variant.valueOf(names.get(v)), "/hello",
+                    FilterOverheadBenchmark.Hello.class);
+        }
+        // One configuration for all: each app's construction configured Log4j2 for its own variant.
+        InProcessApp.configureLog4j(InProcessApp.Variant.log4j_file);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // Warm-up: every variant through C2, interleaved as measured (a Jersey request needs ~10^4 to compile).
+        for (int w = 0; w < 40; w++) {
+            for (InProcessApp app : apps) {
+                for (int i = 0; i < warmUp / 40; i++) {
+                    app.get();
+                }
+            }
+        }
+        double[][] cpu = new double[n][rounds];
+        double[][] bytes = new double[n][rounds];
+        long[] cpuBefore = Suite.cpuTimes();
+        long wallStart = System.nanoTime();
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < n; k++) {
+                // rotate the first variant every round and reverse every other round: no variant always runs
+                // first, or always after the same one
+                int step = r % 2 == 0 ? k : n - 1 - k;
+                int v = (r + step) % n;
+                long cpu0 = threads.getCurrentThreadCpuTime();
+                long bytes0 = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < batch; i++) {
+                    apps[v].get();
+                }
+                long bytes1 = threads.getCurrentThreadAllocatedBytes();
+                long cpu1 = threads.getCurrentThreadCpuTime();
+                cpu[v][r] = (cpu1 - cpu0) / (double) batch;
+                bytes[v][r] = (bytes1 - bytes0) / (double) batch;
+            }
+        }
+        long wall = System.nanoTime() - wallStart;
+        double steal = Suite.stealPercent(cpuBefore, Suite.cpuTimes());
+        for (InProcessApp app : apps) {
+            app.close();
+        }
+        String report = report(names, cpu, bytes, rounds, batch, wall, String.join(" ", args))
+                + String.format(Locale.ROOT, "%nHost steal over the measured rounds (`/proc/stat`): %s. CPU time "
+                        + "excludes it; a busy host still slows every variant (caches, memory), which the pairing "
+                        + "cancels and the absolute figures do not.%n",
+                        Double.isNaN(steal) ? "unknown" : String.format(Locale.ROOT, "%.1f%%", steal));
+        System.out.print(report);
+        if (out != null) {
+            Files.writeString(out, report, StandardCharsets.UTF_8);
+        }
+    }
+
+    static String report(List<String> names, double[][] cpu, double[][] bytes, int rounds, int batch, long wallNanos,
+            String args) {
+        StringBuilder b = new StringBuilder();
+        b.append("# CPU time per request, in-process, all variants interleaved in one JVM\n\n");
+        b.append(String.format(Locale.ROOT, "`java %s -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks."
+                + "CpuPerRequest%s`: %d rounds of %d requests per variant, %.0f s; %s %s.%n%n",
+                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()), args.isEmpty() ? "" : " " + args,
+                rounds, batch, wallNanos / 1e9, System.getProperty("java.vm.name"), System.getProperty("java.version")));
+        b.append("| variant | CPU per request, median (ns) | 95% interval of the median | bytes per request |\n");
+        b.append("|---|---|---|---|\n");
+        for (int v = 0; v < names.size(); v++) {
+            double[] iv = medianInterval(cpu[v]);
+            b.append(String.format(Locale.ROOT, "| `%s` | %.0f | %.0f-%.0f | %.0f |%n", names.get(v), median(cpu[v]),
+                    iv[0], iv[1], median(bytes[v])));
+        }
+        b.append("\nPaired by round (each difference from batches run milliseconds apart), median difference in ns of "
+                + "CPU per request with its distribution-free 95% interval, and the median ratio:\n\n");
+        b.append("| variant | reference | what | difference (ns) | 95% interval | ratio | bytes difference |\n");
+        b.append("|---|---|---|---|---|---|---|\n");
+        List<String[]> pairs = new ArrayList<>();
+        for (String name : names) {
+            if (!name.equals("baseline") && names.contains("baseline")) {
+                pairs.add(new String[] {name, "baseline", "over Jersey alone"});
+            }
+        }
+        for (String[] pair : PAIRS) {
+            if (names.contains(pair[0]) && names.contains(pair[1])) {
+                pairs.add(pair);
+            }
+        }
+        for (String[] pair : pairs) {
+            double[] v = cpu[names.indexOf(pair[0])];
+            double[] ref = cpu[names.indexOf(pair[1])];
+            double[] vb = bytes[names.indexOf(pair[0])];
+            double[] refb = bytes[names.indexOf(pair[1])];
+            double[] diff = new double[rounds];
+            double[] ratio = new double[rounds];
+            double[] bdiff = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                diff[r] = v[r] - ref[r];
+                ratio[r] = v[r] / ref[r];
+                bdiff[r] = vb[r] - refb[r];
+            }
+            double[] iv = medianInterval(diff);
+            b.append(String.format(Locale.ROOT, "| `%s` | `%s` | %s | %+.0f | %+.0f to %+.0f | %.3f | %+.0f |%n", pair[0],
+                    pair[1], pair[2], median(diff), iv[0], iv[1], median(ratio), median(bdiff)));
+        }
+        return b.toString();
+    }
+
+    static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+    }
+
+    /**
+     * A distribution-free interval of at least 95% for the median of the population {@code values} were drawn
+     * from: the k-th smallest and k-th largest value, k the largest with P(Binomial(n, 1/2) < k) <= 2.5%.
+     * Assumes only that the values are independent draws from one distribution; for fewer than 6 values no such
+     * interval exists and the whole range is returned.
+     */
+    static double[] medianInterval(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        int k = 0; // 0-based index of the lower bound
+        double cumulative = 0; // P(Binomial(n, 1/2) <= j)
+        double logTerm = n * Math.log(0.5); // log P(X = 0), in logs: 0.5^n underflows past n = 1074
+        for (int j = 0; j < n / 2; j++) {
+            cumulative += Math.exp(logTerm);
+            if (cumulative > 0.025) {
+                break;
+            }
+            k = j + 1;
+            logTerm += Math.log(n - j) - Math.log(j + 1);
+        }
+        if (k == 0) {
+            return new double[] {s[0], s[n - 1]};
+        }
+        return new double[] {s[k - 1], s[n - k]};
+    }
+}

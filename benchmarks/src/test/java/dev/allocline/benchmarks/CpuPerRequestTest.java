@@ -1,0 +1,88 @@
+package dev.allocline.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The interleaved CPU run's statistics, its pairing by round, and the run itself on two small applications. */
+class CpuPerRequestTest {
+
+    private static double[] shuffled(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i + 1;
+        }
+        Random random = new Random(42);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            double t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+        return v;
+    }
+
+    @Test
+    void theMediansIntervalIsTheOrderStatisticsTheBinomialAllows() {
+        // P(Bin(10, 1/2) <= 1) = 1.1% <= 2.5% < P(<= 2) = 5.5%: the 2nd smallest and the 2nd largest
+        assertArrayEquals(new double[] {2, 9}, CpuPerRequest.medianInterval(shuffled(10)));
+        // P(Bin(20, 1/2) <= 5) = 2.07% <= 2.5% < P(<= 6) = 5.77%: the 6th and the 15th
+        assertArrayEquals(new double[] {6, 15}, CpuPerRequest.medianInterval(shuffled(20)));
+        // too few values for any 95% interval: the whole range
+        assertArrayEquals(new double[] {1, 5}, CpuPerRequest.medianInterval(shuffled(5)));
+    }
+
+    @Test
+    void theIntervalStaysRightWhereHalfToTheNUnderflows() {
+        // 0.5^2000 is 0 in a double; the interval must still be the central one (about n/2 -+ 1.96 sqrt(n)/2)
+        double[] iv = CpuPerRequest.medianInterval(shuffled(2000));
+        assertTrue(iv[0] >= 950 && iv[0] <= 960, "lower " + iv[0]);
+        assertTrue(iv[1] >= 1041 && iv[1] <= 1051, "upper " + iv[1]);
+        assertEquals(1000.5, CpuPerRequest.median(shuffled(2000)));
+    }
+
+    @Test
+    void differencesArePairedByRoundSoTheMachinesDriftCancels() {
+        int rounds = 40;
+        double[][] cpu = new double[3][rounds];
+        double[][] bytes = new double[3][rounds];
+        for (int r = 0; r < rounds; r++) {
+            double drift = 1_000 * (r % 7); // the host slowing every variant of a round alike
+            cpu[0][r] = 10_000 + drift; // baseline
+            cpu[1][r] = 10_300 + drift; // peer_access_log_file
+            cpu[2][r] = 10_500 + drift; // log4j_file
+            bytes[0][r] = 21_000;
+            bytes[1][r] = 21_300;
+            bytes[2][r] = 22_200;
+        }
+        String report = CpuPerRequest.report(List.of("baseline", "peer_access_log_file", "log4j_file"), cpu, bytes, rounds,
+                500, 1_000_000_000L, "");
+        assertTrue(report.contains("| `log4j_file` | `peer_access_log_file` | **issue #21 item 1**: allocline's line "
+                + "against the access log it replaces | +200 | +200 to +200 | 1.0"), report);
+        assertTrue(report.contains("| `log4j_file` | `baseline` | over Jersey alone | +500 | +500 to +500 |"), report);
+        assertTrue(report.contains("+900 |"), "bytes difference: " + report);
+        // a pair whose reference did not run is not reported
+        assertFalse(report.contains("`accounting_only`"), report);
+    }
+
+    @Test
+    void aShortRunWritesEveryVariantAndTheItemOnePair(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("cpu.md");
+        CpuPerRequest.main(new String[] {"8", "20", "--warmup", "400", "--variants",
+                "baseline,peer_access_log_file,log4j_file", "--out", out.toString()});
+        String report = Files.readString(out);
+        for (String v : List.of("baseline", "peer_access_log_file", "log4j_file")) {
+            assertTrue(report.contains("| `" + v + "` | "), v + ": " + report);
+        }
+        assertTrue(report.contains("| `log4j_file` | `peer_access_log_file` | **issue #21 item 1**"), report);
+        assertTrue(report.contains("8 rounds of 20 requests per variant"), report);
+    }
+}
