@@ -1,0 +1,100 @@
+package dev.allocline.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP run's report ({@code http-overhead-report.py}, run with python3 as {@code http-overhead.sh} runs it):
+ * a target is met or not only when the median's whole 95% interval is on one side of it, and a published report
+ * can be recomputed from its own rounds.
+ */
+class HttpOverheadReportTest {
+
+    private static String run(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("python3", Path.of("http-overhead-report.py").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        Path out = dir.resolve("out-" + System.nanoTime() + ".md");
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectErrorStream(false).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 did not finish");
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), err);
+        return Files.readString(out);
+    }
+
+    /**
+     * Rounds whose allocline line / access-log ratio is {@code line} and Micrometer sink / jersey-micrometer ratio
+     * is {@code sink}, each times a spread that alternates round to round.
+     */
+    private static Path rounds(Path dir, int n, double line, double sink, double spread) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int r = 0; r < n; r++) {
+            double wobble = 1 + spread * ((r % 5) - 2) / 2; // 1 - spread .. 1 + spread
+            double access = 20_000;
+            double micrometer = 18_000;
+            b.append(String.format(Locale.ROOT, "25000 24000 %.0f %.0f %.0f %.0f 21000 %.1f%n", access * line * wobble, access,
+                    micrometer * sink * wobble, micrometer, 1.0));
+        }
+        Path f = dir.resolve("rounds-" + n + "-" + line + "-" + spread + ".txt");
+        Files.writeString(f, b.toString());
+        return f;
+    }
+
+    @Test
+    void aTargetIsMetOnlyWhenTheMediansWholeIntervalClearsIt(@TempDir Path dir) throws Exception {
+        String clear = run(dir, rounds(dir, 16, 0.99, 1.05, 0.005).toString(), "16", "8", "0.1 0.1 0.1", "0.2 0.2 0.2",
+                "openjdk version \"17\"");
+        assertTrue(clear.contains("allocline / access-log peer target: paired median >= 0.98: met ("), clear);
+        assertTrue(clear.contains("Micrometer sink / jersey-micrometer target: paired median >= 1.00: met ("), clear);
+
+        String below = run(dir, rounds(dir, 16, 0.95, 0.96, 0.005).toString(), "16", "8", "0.1 0.1 0.1", "0.2 0.2 0.2",
+                "openjdk version \"17\"");
+        assertTrue(below.contains("paired median >= 0.98: NOT met ("), below);
+        assertTrue(below.contains("paired median >= 1.00: NOT met ("), below);
+
+        // the same median as the first run but rounds spread +-10%: the interval straddles the target
+        String noisy = run(dir, rounds(dir, 16, 0.99, 1.05, 0.2).toString(), "16", "8", "0.1 0.1 0.1", "0.2 0.2 0.2",
+                "openjdk version \"17\"");
+        assertTrue(noisy.contains("paired median >= 0.98: INCONCLUSIVE (median 0.990, 95% interval of the median "), noisy);
+    }
+
+    @Test
+    void theIssuesSummaryLinesStayLastInTheirExactForm(@TempDir Path dir) throws Exception {
+        String report = run(dir, rounds(dir, 10, 0.99, 1.05, 0.005).toString(), "10", "8", "0.1 0.1 0.1", "0.2 0.2 0.2",
+                "openjdk version \"17\"");
+        String[] lines = report.strip().split("\n");
+        assertTrue(lines[lines.length - 2].matches("- allocline / access-log peer, paired: median 0\\.\\d{3}, range \\d\\.\\d{3}-\\d\\.\\d{3}"),
+                lines[lines.length - 2]);
+        assertTrue(lines[lines.length - 1].matches(
+                "- allocline micrometer sink / jersey-micrometer, paired: median \\d\\.\\d{3}, range \\d\\.\\d{3}-\\d\\.\\d{3}"),
+                lines[lines.length - 1]);
+    }
+
+    @Test
+    void aPublishedReportIsRecomputedFromItsOwnRounds(@TempDir Path dir) throws Exception {
+        String first = run(dir, rounds(dir, 12, 0.99, 1.05, 0.2).toString(), "12", "8", "0.1 0.1 0.1", "0.2 0.2 0.2",
+                "openjdk version \"17\"", "bash benchmarks/http-overhead.sh 12 8");
+        // as published before the interval rule: a bare median verdict
+        Path published = dir.resolve("published.md");
+        Files.writeString(published, first.replaceAll("paired median >= 0\\.98: INCONCLUSIVE \\([^)]*\\)", "paired median >= 0.98: met"));
+        String again = run(dir, "--regenerate", published.toString());
+        assertTrue(again.contains("Generated by `bash benchmarks/http-overhead.sh 12 8`"), again);
+        assertTrue(again.contains("Summaries recomputed from the rounds below by `python3 benchmarks/http-overhead-report.py "
+                + "--regenerate " + published + "`"), again);
+        assertTrue(again.contains("paired median >= 0.98: INCONCLUSIVE ("), again);
+        // everything else as recorded: the rounds, the machine line, the steal
+        for (String kept : List.of("| 12 | 25000 | 24000 |", "before 0.1 0.1 0.1, after 0.2 0.2 0.2", "host steal", "1.0% |")) {
+            assertTrue(again.contains(kept), kept + " in " + again);
+        }
+        assertEquals(first.lines().filter(l -> l.startsWith("| ")).count(), again.lines().filter(l -> l.startsWith("| ")).count());
+    }
+}
