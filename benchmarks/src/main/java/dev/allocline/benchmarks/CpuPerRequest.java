@@ -1,6 +1,5 @@
 package dev.allocline.benchmarks;
 
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

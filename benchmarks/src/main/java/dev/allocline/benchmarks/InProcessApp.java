@@ -65,8 +65,9 @@ final class InProcessApp {
         /** {@code peer_access_log} into the same buffered file, appender and pattern as {@code log4j_file}. */
         peer_access_log_file,
         /**
-         * A hand-written access line as wide as allocline's (the same keys; a 32-hex-digit id, the route, the
-         * status, the duration and four numbers as parameters of one Log4j2 parameterized message, no escaping),
+         * A hand-written access line as wide as allocline's (the same keys; a 32-hex-digit id, the method, the path
+         * as path and as route, the status, the duration and four numbers as parameters of one Log4j2
+         * parameterized message, no escaping),
          * into the same file as {@code log4j_file}: what Log4j2 itself spends on a line of that content, so that
          * beside {@code log4j_file} it shows what allocline's own formatting adds.
          */
