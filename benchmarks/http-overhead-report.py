@@ -48,10 +48,11 @@ def median_interval(values):
     largest with P(Binomial(n, 1/2) < k) <= 2.5% (as CpuPerRequest.medianInterval); the whole range below 6 values."""
     s = sorted(values)
     n = len(s)
-    k, cumulative = 0, 0.0
+    # in integers: P(X <= j) > 2.5% exactly when 40 * sum(comb(n, i), i <= j) > 2^n (2.0 ** n overflows past n = 1023)
+    k, cumulative = 0, 0
     for j in range(n // 2):
-        cumulative += math.comb(n, j) / 2.0 ** n
-        if cumulative > 0.025:
+        cumulative += math.comb(n, j)
+        if 40 * cumulative > 2 ** n:
             break
         k = j + 1
     return (s[0], s[-1]) if k == 0 else (s[k - 1], s[n - k])

@@ -134,9 +134,9 @@ final class InProcessApp {
             rc.register(new org.glassfish.jersey.logging.LoggingFeature(jul, java.util.logging.Level.INFO,
                     org.glassfish.jersey.logging.LoggingFeature.Verbosity.PAYLOAD_TEXT, 8192));
         } else if (variant == Variant.peer_access_log || variant == Variant.peer_access_log_file) {
-            rc.register(new AccessLog());
+            rc.register(new AccessLog(false));
         } else if (variant == Variant.peer_wide_access_log_file) {
-            rc.register(new WideAccessLog());
+            rc.register(new AccessLog(true));
         } else if (variant == Variant.filter_log4j_noop || variant == Variant.filter_log4j_file) {
             rc.register(dev.allocline.jaxrs.AllocLineFilter.builder().build());
         } else if (variant == Variant.accounting_no_context) {
@@ -162,13 +162,21 @@ final class InProcessApp {
 
     /**
      * The plain access log a service would write instead of allocline's line, written the ordinary way: the
-     * start time in a request property, one parameterized Log4j2 message after the response filters.
+     * start time in a request property, one parameterized Log4j2 message after the response filters. Wide, it
+     * writes allocline's keys instead (a 32-hex-digit id, the method, the path as path and as route, the status,
+     * the duration and four numbers): the same width of text through Log4j2's own formatter instead of
+     * allocline's logfmt encoder and escaper.
      */
     @jakarta.annotation.Priority(jakarta.ws.rs.Priorities.USER)
     static final class AccessLog implements jakarta.ws.rs.container.ContainerRequestFilter,
             jakarta.ws.rs.container.ContainerResponseFilter {
         private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger("access");
         private static final String START = "access.start";
+        private final boolean wide;
+
+        AccessLog(boolean wide) {
+            this.wide = wide;
+        }
 
         @Override
         public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
@@ -180,34 +188,13 @@ final class InProcessApp {
                 jakarta.ws.rs.container.ContainerResponseContext response) {
             Object start = request.getProperty(START);
             long micros = start instanceof Long ? (System.nanoTime() - (Long) start) / 1000 : -1;
-            LOG.info("{} {} {} {}us", request.getMethod(), request.getUriInfo().getRequestUri().getRawPath(),
-                    response.getStatus(), micros);
-        }
-    }
-
-    /**
-     * An access line with allocline's keys, written the ordinary way (one parameterized message): the same
-     * width of text through Log4j2's own formatter instead of allocline's logfmt encoder and escaper.
-     */
-    @jakarta.annotation.Priority(jakarta.ws.rs.Priorities.USER)
-    static final class WideAccessLog implements jakarta.ws.rs.container.ContainerRequestFilter,
-            jakarta.ws.rs.container.ContainerResponseFilter {
-        private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger("access");
-        private static final String START = "access.start";
-
-        @Override
-        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
-            request.setProperty(START, System.nanoTime());
-        }
-
-        @Override
-        public void filter(jakarta.ws.rs.container.ContainerRequestContext request,
-                jakarta.ws.rs.container.ContainerResponseContext response) {
-            Object start = request.getProperty(START);
-            long micros = start instanceof Long ? (System.nanoTime() - (Long) start) / 1000 : -1;
+            String path = request.getUriInfo().getRequestUri().getRawPath();
+            if (!wide) {
+                LOG.info("{} {} {} {}us", request.getMethod(), path, response.getStatus(), micros);
+                return;
+            }
             java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
             String id = Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
-            String path = request.getUriInfo().getRequestUri().getRawPath();
             LOG.info("canonical_api_line request_id={} http_method={} http_path={} http_route={} status={} "
                     + "response_written={} duration={}us alloc_bytes={} alloc_threads={} total_alloc_delta={} "
                     + "alloc_reads={}", id, request.getMethod(), path, path, response.getStatus(), true, micros,
