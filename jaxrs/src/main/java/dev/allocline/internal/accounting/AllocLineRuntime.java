@@ -9,6 +9,7 @@ import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
 import dev.allocline.profile.ProfileListener;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -140,15 +141,26 @@ public final class AllocLineRuntime {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long a = r.nextLong();
         long b = r.nextLong();
-        // One concatenation of constant two-digit strings: the JDK sizes the result once and copies the
-        // digits straight into it, so the id costs its own String and bytes and no scratch array.
-        return hex2(a, 56) + hex2(a, 48) + hex2(a, 40) + hex2(a, 32) + hex2(a, 24) + hex2(a, 16) + hex2(a, 8)
-                + hex2(a, 0) + hex2(b, 56) + hex2(b, 48) + hex2(b, 40) + hex2(b, 32) + hex2(b, 24) + hex2(b, 16)
-                + hex2(b, 8) + hex2(b, 0);
+        byte[] digits = ID_DIGITS.get();
+        if (digits == null) {
+            digits = new byte[32];
+            if (!ThreadAllocationCounter.isVirtual(Thread.currentThread())) {
+                ID_DIGITS.set(digits);
+            }
+        }
+        for (int i = 0; i < 16; i++) {
+            int shift = 60 - 4 * i;
+            digits[i] = HEX[(int) (a >>> shift) & 0xf];
+            digits[16 + i] = HEX[(int) (b >>> shift) & 0xf];
+        }
+        // The String gets its own copy of the digits (one array, as any 32-character id has); the scratch stays
+        // with the thread for its next request.
+        return new String(digits, 0, 32, StandardCharsets.ISO_8859_1);
     }
 
-    private static String hex2(long v, int shift) {
-        return HEX_PAIRS[(int) (v >>> shift) & 0xff];
+    /** Whether the calling thread keeps a scratch array for its ids (a test seam: virtual threads do not). */
+    static boolean keepsIdScratch() {
+        return ID_DIGITS.get() != null;
     }
 
     /** 1–128 characters of {@code [A-Za-z0-9._:-]}: nothing a log parser or a header could trip on. */
@@ -167,15 +179,17 @@ public final class AllocLineRuntime {
         return true;
     }
 
-    /** "00" to "ff". */
-    private static final String[] HEX_PAIRS = new String[256];
+    private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
 
-    static {
-        String digits = "0123456789abcdef";
-        for (int i = 0; i < 256; i++) {
-            HEX_PAIRS[i] = new String(new char[] {digits.charAt(i >>> 4), digits.charAt(i & 0xf)});
-        }
-    }
+    /**
+     * Each platform thread's 32 digits, written in place and copied once into the id. The id was a concatenation of
+     * 16 two-digit strings: as many bytes, but its method-handle chain was ~a quarter of the accounting's CPU in a
+     * profile of an in-process request (async-profiler, see results/cpu-per-request-jdk17.md). A virtual thread
+     * (usually one per request) keeps none: a thread-local entry and the array would outlive nothing and cost more
+     * than they save. A byte array refers to no class of the application, so a pooled thread keeping it pins no
+     * class loader.
+     */
+    private static final ThreadLocal<byte[]> ID_DIGITS = new ThreadLocal<>();
 
     /**
      * Offers the line to the profile trigger, puts its figure on the request's span (if one was kept), then

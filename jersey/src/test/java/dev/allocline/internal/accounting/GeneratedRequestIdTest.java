@@ -3,13 +3,20 @@ package dev.allocline.internal.accounting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * A generated request id is 32 lowercase hex digits carrying all 128 random bits: every digit position takes
- * every value, no two of its 16 bytes move together, and no two ids of many repeat.
+ * every value, no two of its 16 bytes move together, and no two ids of many repeat. The digits are written in a
+ * scratch array each platform thread keeps: an id never shares it, and a virtual thread keeps none.
  */
 class GeneratedRequestIdTest {
 
@@ -48,6 +55,42 @@ class GeneratedRequestIdTest {
                 // 20,000 ids: a given digit is missing from a position with probability (15/16)^20000, i.e. never
                 assertTrue(digits[p][d], "position " + p + " never took digit " + Integer.toHexString(d));
             }
+        }
+    }
+
+    @Test
+    void anIdKeepsItsDigitsWhileItsThreadMakesMoreIds() {
+        AllocLineRuntime runtime = StackedRequestsTest.runtime();
+        String first = runtime.requestId(null);
+        String copy = new String(first.toCharArray());
+        for (int i = 0; i < 100; i++) {
+            runtime.requestId(null);
+        }
+        assertEquals(copy, first, "a later id changed an earlier one: the id shares the thread's scratch");
+    }
+
+    @Test
+    void aPlatformThreadKeepsItsScratchAndAVirtualThreadKeepsNone() throws Exception {
+        AllocLineRuntime runtime = StackedRequestsTest.runtime();
+        runtime.requestId(null);
+        assertTrue(AllocLineRuntime.keepsIdScratch(), "a pooled platform thread should reuse its scratch");
+
+        ExecutorService virtualThreads;
+        try {
+            virtualThreads = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (NoSuchMethodException e) {
+            assumeTrue(false, "virtual threads need JDK 21+");
+            return;
+        }
+        try {
+            boolean kept = virtualThreads.submit(() -> {
+                String id = runtime.requestId(null);
+                assertTrue(id.matches("[0-9a-f]{32}"), id);
+                return AllocLineRuntime.keepsIdScratch();
+            }).get(30, TimeUnit.SECONDS);
+            assertFalse(kept, "a virtual thread (one per request) kept a thread-local scratch array");
+        } finally {
+            virtualThreads.shutdown();
         }
     }
 }
