@@ -25,11 +25,18 @@ import java.util.Locale;
  * the median difference (order statistics of the rounds' differences).
  * <pre>
  * java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks.CpuPerRequest \
- *     [ROUNDS [BATCH]] [--variants a,b,...] [--warmup N] [--out FILE]
+ *     [ROUNDS [BATCH]] [--forks N] [--variants a,b,...] [--warmup N] [--out FILE]
  * </pre>
  * Defaults: 400 rounds of 500 requests, every variant of {@link #DEFAULT_VARIANTS}, 40,000 warm-up requests per
- * variant (interleaved as measured). Variants are {@code InProcessApp.Variant} names; only those that log to a
- * file or not at all are meaningful here (one Log4j2 configuration serves all).
+ * variant (interleaved as measured), one fork. Variants are {@code InProcessApp.Variant} names; only those that
+ * log to a file or not at all are meaningful here (one Log4j2 configuration serves all).
+ *
+ * <p>Forks: with {@code --forks N} the rounds run in N fresh JVMs one after the other (same java, JVM options and
+ * class path), and the report pools their rounds and gives each fork's own median beside the pooled one. Within
+ * one JVM the pairing makes the interval narrow (about ±5%), but the JIT compiles each JVM differently: five
+ * separate runs of one build put allocline's line at 1.112-1.132 of the access log's CPU, further apart than
+ * one run's interval says. A verdict rests on the forks' spread, not on one JVM's interval (as JMH's
+ * {@code JMHSample_13_RunToRun} says of forks).
  *
  * <p>What could make it lie: the variants share one JVM, so Jersey's code is compiled with every variant's
  * profile mixed in (a filter-chain call site that sees several filter classes is megamorphic here, and would
@@ -37,7 +44,8 @@ import java.util.Locale;
  * per such site than it would alone. Work on other threads is not counted: garbage collection (see the
  * bytes instead), allocline's background sampler, JIT compilation; a synchronous request does all its work
  * on the caller. Cache effects between variants are real and shared: a batch runs after another variant's.
- * CPU time measures cost, not the latency or throughput a server would see under load.
+ * CPU time measures cost, not the latency or throughput a server would see under load. One fork's interval
+ * ignores run-to-run variance (above).
  */
 public final class CpuPerRequest {
 
@@ -68,20 +76,168 @@ public final class CpuPerRequest {
         List<String> positional = new ArrayList<>();
         List<String> names = DEFAULT_VARIANTS;
         Path out = null;
+        Path raw = null;
+        int forks = 1;
         int warmUp = 40_000;
+        List<String> forkArgs = new ArrayList<>(); // what each fork is given: everything but --forks and --out
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--warmup")) {
                 warmUp = Integer.parseInt(args[++i]);
+                forkArgs.add(args[i - 1]);
+                forkArgs.add(args[i]);
             } else if (args[i].equals("--variants")) {
                 names = List.of(args[++i].split(","));
+                forkArgs.add(args[i - 1]);
+                forkArgs.add(args[i]);
             } else if (args[i].equals("--out")) {
                 out = Path.of(args[++i]);
+            } else if (args[i].equals("--raw")) {
+                raw = Path.of(args[++i]);
+            } else if (args[i].equals("--forks")) {
+                forks = Integer.parseInt(args[++i]);
+                if (forks < 1) {
+                    throw new IllegalArgumentException("--forks must be at least 1, was " + forks);
+                }
             } else {
                 positional.add(args[i]);
+                forkArgs.add(args[i]);
             }
         }
         int rounds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 400;
         int batch = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 500;
+        int n = names.size();
+        double[][] cpu = new double[n][rounds * forks];
+        double[][] bytes = new double[n][rounds * forks];
+        String[] steal = new String[forks];
+        long wall = 0;
+        if (forks == 1) {
+            Run run = measure(names, rounds, batch, warmUp);
+            for (int v = 0; v < n; v++) {
+                cpu[v] = run.cpu[v];
+                bytes[v] = run.bytes[v];
+            }
+            steal[0] = percent(run.steal);
+            wall = run.wallNanos;
+            if (raw != null) {
+                Files.writeString(raw, run.raw(names), StandardCharsets.UTF_8);
+                return; // a fork: the parent writes the report
+            }
+        } else {
+            for (int f = 0; f < forks; f++) {
+                Run run = fork(forkArgs, names, rounds);
+                for (int v = 0; v < n; v++) {
+                    System.arraycopy(run.cpu[v], 0, cpu[v], f * rounds, rounds);
+                    System.arraycopy(run.bytes[v], 0, bytes[v], f * rounds, rounds);
+                }
+                steal[f] = percent(run.steal);
+                wall += run.wallNanos;
+            }
+        }
+        String report = report(names, cpu, bytes, rounds, forks, batch, wall, String.join(" ", args))
+                + String.format(Locale.ROOT, "%nHost steal over the measured rounds (`/proc/stat`)%s: %s. CPU time "
+                        + "excludes it; a busy host still slows every variant (caches, memory), which the pairing "
+                        + "cancels and the absolute figures do not.%n", forks > 1 ? ", per fork" : "",
+                        String.join(", ", steal));
+        System.out.print(report);
+        if (out != null) {
+            Files.writeString(out, report, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String percent(double steal) {
+        return Double.isNaN(steal) ? "unknown" : String.format(Locale.ROOT, "%.1f%%", steal);
+    }
+
+    /** One JVM's rounds: CPU and bytes per request of every variant in every round, and the host's steal. */
+    static final class Run {
+        final double[][] cpu;
+        final double[][] bytes;
+        final double steal;
+        final long wallNanos;
+
+        Run(double[][] cpu, double[][] bytes, double steal, long wallNanos) {
+            this.cpu = cpu;
+            this.bytes = bytes;
+            this.steal = steal;
+            this.wallNanos = wallNanos;
+        }
+
+        /** Lines {@code steal S}, {@code wall W}, then {@code cpu NAME v...} and {@code bytes NAME v...} per variant. */
+        String raw(List<String> names) {
+            StringBuilder b = new StringBuilder();
+            b.append("steal ").append(steal).append('\n').append("wall ").append(wallNanos).append('\n');
+            for (int v = 0; v < names.size(); v++) {
+                b.append("cpu ").append(names.get(v));
+                for (double x : cpu[v]) {
+                    b.append(' ').append(x);
+                }
+                b.append("\nbytes ").append(names.get(v));
+                for (double x : bytes[v]) {
+                    b.append(' ').append(x);
+                }
+                b.append('\n');
+            }
+            return b.toString();
+        }
+
+        static Run parse(String raw, List<String> names, int rounds) {
+            double[][] cpu = new double[names.size()][];
+            double[][] bytes = new double[names.size()][];
+            double steal = Double.NaN;
+            long wall = 0;
+            for (String line : raw.split("\n")) {
+                String[] f = line.trim().split(" ");
+                if (f[0].equals("steal")) {
+                    steal = Double.parseDouble(f[1]);
+                } else if (f[0].equals("wall")) {
+                    wall = Long.parseLong(f[1]);
+                } else if (f[0].equals("cpu") || f[0].equals("bytes")) {
+                    double[] values = new double[f.length - 2];
+                    for (int i = 2; i < f.length; i++) {
+                        values[i - 2] = Double.parseDouble(f[i]);
+                    }
+                    if (values.length != rounds) {
+                        throw new IllegalStateException("fork wrote " + values.length + " rounds of " + f[1]
+                                + ", expected " + rounds);
+                    }
+                    (f[0].equals("cpu") ? cpu : bytes)[names.indexOf(f[1])] = values;
+                }
+            }
+            for (int v = 0; v < names.size(); v++) {
+                if (cpu[v] == null || bytes[v] == null) {
+                    throw new IllegalStateException("fork wrote nothing for " + names.get(v));
+                }
+            }
+            return new Run(cpu, bytes, steal, wall);
+        }
+    }
+
+    /** Runs the measurement in a fresh JVM with this one's java, JVM options and class path. */
+    private static Run fork(List<String> forkArgs, List<String> names, int rounds) throws Exception {
+        Path raw = Files.createTempFile("allocline-cpu-fork-", ".txt");
+        try {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(CpuPerRequest.class.getName());
+            command.addAll(forkArgs);
+            command.add("--raw");
+            command.add(raw.toString());
+            Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            int exit = p.waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("fork exited with " + exit + ": " + command);
+            }
+            return Run.parse(Files.readString(raw, StandardCharsets.UTF_8), names, rounds);
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+
+    private static Run measure(List<String> names, int rounds, int batch, int warmUp) throws Exception {
         int n = names.size();
         InProcessApp[] apps = new InProcessApp[n];
         for (int v = 0; v < n; v++) {
@@ -125,36 +281,44 @@ public final class CpuPerRequest {
         for (InProcessApp app : apps) {
             app.close();
         }
-        String report = report(names, cpu, bytes, rounds, batch, wall, String.join(" ", args))
-                + String.format(Locale.ROOT, "%nHost steal over the measured rounds (`/proc/stat`): %s. CPU time "
-                        + "excludes it; a busy host still slows every variant (caches, memory), which the pairing "
-                        + "cancels and the absolute figures do not.%n",
-                        Double.isNaN(steal) ? "unknown" : String.format(Locale.ROOT, "%.1f%%", steal));
-        System.out.print(report);
-        if (out != null) {
-            Files.writeString(out, report, StandardCharsets.UTF_8);
-        }
+        return new Run(cpu, bytes, steal, wall);
     }
 
-    static String report(List<String> names, double[][] cpu, double[][] bytes, int rounds, int batch, long wallNanos,
-            String args) {
+    /**
+     * The report of {@code forks} runs of {@code rounds} rounds each, fork f's rounds at {@code [f * rounds,
+     * (f + 1) * rounds)} of every array: pooled medians and intervals, and with more than one fork each fork's own
+     * median.
+     */
+    static String report(List<String> names, double[][] cpu, double[][] bytes, int rounds, int forks, int batch,
+            long wallNanos, String args) {
         StringBuilder b = new StringBuilder();
-        b.append("# CPU time per request, in-process, all variants interleaved in one JVM\n\n");
+        b.append(forks == 1 ? "# CPU time per request, in-process, all variants interleaved in one JVM\n\n"
+                : "# CPU time per request, in-process, all variants interleaved in one JVM per fork\n\n");
         b.append(String.format(Locale.ROOT, "`java %s -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks."
-                + "CpuPerRequest%s`: %d rounds of %d requests per variant, %.0f s; %s %s.%n%n",
+                + "CpuPerRequest%s`: %s%d rounds of %d requests per variant, %.0f s measured; %s %s.%n%n",
                 String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()), args.isEmpty() ? "" : " " + args,
-                rounds, batch, wallNanos / 1e9, System.getProperty("java.vm.name"), System.getProperty("java.version")));
-        b.append("| variant | CPU per request, median (ns) | 95% interval of the median | bytes per request |\n");
-        b.append("|---|---|---|---|\n");
+                forks == 1 ? "" : forks + " forks of ", rounds, batch, wallNanos / 1e9, System.getProperty("java.vm.name"),
+                System.getProperty("java.version")));
+        String perFork = forks == 1 ? "" : " per fork |";
+        String perForkRule = forks == 1 ? "" : "---|";
+        b.append("| variant | CPU per request, median (ns) | 95% interval of the median | bytes per request |" + perFork
+                + "\n");
+        b.append("|---|---|---|---|" + perForkRule + "\n");
         for (int v = 0; v < names.size(); v++) {
             double[] iv = medianInterval(cpu[v]);
-            b.append(String.format(Locale.ROOT, "| `%s` | %.0f | %.0f-%.0f | %.0f |%n", names.get(v), median(cpu[v]),
+            b.append(String.format(Locale.ROOT, "| `%s` | %.0f | %.0f-%.0f | %.0f |", names.get(v), median(cpu[v]),
                     iv[0], iv[1], median(bytes[v])));
+            if (forks > 1) {
+                b.append(' ').append(perFork(cpu[v], rounds, forks, "%.0f")).append(" |");
+            }
+            b.append('\n');
         }
         b.append("\nPaired by round (each difference from batches run milliseconds apart), median difference in ns of "
-                + "CPU per request with its distribution-free 95% interval, and the median ratio:\n\n");
-        b.append("| variant | reference | what | difference (ns) | 95% interval | ratio | bytes difference |\n");
-        b.append("|---|---|---|---|---|---|---|\n");
+                + "CPU per request with its distribution-free 95% interval, and the median ratio"
+                + (forks == 1 ? "" : " (pooled over the forks' rounds, then each fork's own median ratio)") + ":\n\n");
+        b.append("| variant | reference | what | difference (ns) | 95% interval | ratio | bytes difference |"
+                + (forks == 1 ? "" : " ratio per fork |") + "\n");
+        b.append("|---|---|---|---|---|---|---|" + perForkRule + "\n");
         List<String[]> pairs = new ArrayList<>();
         for (String name : names) {
             if (!name.equals("baseline") && names.contains("baseline")) {
@@ -171,19 +335,33 @@ public final class CpuPerRequest {
             double[] ref = cpu[names.indexOf(pair[1])];
             double[] vb = bytes[names.indexOf(pair[0])];
             double[] refb = bytes[names.indexOf(pair[1])];
-            double[] diff = new double[rounds];
-            double[] ratio = new double[rounds];
-            double[] bdiff = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
+            int all = rounds * forks;
+            double[] diff = new double[all];
+            double[] ratio = new double[all];
+            double[] bdiff = new double[all];
+            for (int r = 0; r < all; r++) {
                 diff[r] = v[r] - ref[r];
                 ratio[r] = v[r] / ref[r];
                 bdiff[r] = vb[r] - refb[r];
             }
             double[] iv = medianInterval(diff);
-            b.append(String.format(Locale.ROOT, "| `%s` | `%s` | %s | %+.0f | %+.0f to %+.0f | %.3f | %+.0f |%n", pair[0],
+            b.append(String.format(Locale.ROOT, "| `%s` | `%s` | %s | %+.0f | %+.0f to %+.0f | %.3f | %+.0f |", pair[0],
                     pair[1], pair[2], median(diff), iv[0], iv[1], median(ratio), median(bdiff)));
+            if (forks > 1) {
+                b.append(' ').append(perFork(ratio, rounds, forks, "%.3f")).append(" |");
+            }
+            b.append('\n');
         }
         return b.toString();
+    }
+
+    /** Each fork's median of {@code values}, in fork order, formatted with {@code format}, comma-separated. */
+    private static String perFork(double[] values, int rounds, int forks, String format) {
+        List<String> medians = new ArrayList<>();
+        for (int f = 0; f < forks; f++) {
+            medians.add(String.format(Locale.ROOT, format, median(Arrays.copyOfRange(values, f * rounds, (f + 1) * rounds))));
+        }
+        return String.join(", ", medians);
     }
 
     static double median(double[] values) {
