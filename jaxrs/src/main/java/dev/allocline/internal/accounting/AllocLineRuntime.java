@@ -141,10 +141,13 @@ public final class AllocLineRuntime {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long a = r.nextLong();
         long b = r.nextLong();
-        byte[] digits = ID_DIGITS.get();
-        if (digits == null) {
-            digits = new byte[32];
-            if (!ThreadAllocationCounter.isVirtual(Thread.currentThread())) {
+        byte[] digits;
+        if (ThreadAllocationCounter.isVirtual(Thread.currentThread())) {
+            digits = new byte[32]; // not even a lookup: ThreadLocal.get() on a thread without the entry makes one
+        } else {
+            digits = ID_DIGITS.get();
+            if (digits == null) {
+                digits = new byte[32];
                 ID_DIGITS.set(digits);
             }
         }
@@ -183,11 +186,11 @@ public final class AllocLineRuntime {
 
     /**
      * Each platform thread's 32 digits, written in place and copied once into the id. The id was a concatenation of
-     * 16 two-digit strings: as many bytes, but its method-handle chain was ~a quarter of the accounting's CPU in a
-     * profile of an in-process request (async-profiler, see results/cpu-per-request-jdk17.md). A virtual thread
-     * (usually one per request) keeps none: a thread-local entry and the array would outlive nothing and cost more
-     * than they save. A byte array refers to no class of the application, so a pooled thread keeping it pins no
-     * class loader.
+     * 16 two-digit strings: as many bytes, but its method-handle chain was the largest single part of the accounting
+     * in an async-profiler profile of in-process requests (README, "Overhead": item 1's CPU ratio fell by 0.011-0.014
+     * with this). A virtual thread (usually one per request) keeps none: a thread-local entry and an array per
+     * virtual thread would cost more than they save. A byte array refers to no class of the application, so a
+     * pooled thread keeping it pins no class loader.
      */
     private static final ThreadLocal<byte[]> ID_DIGITS = new ThreadLocal<>();
 
