@@ -105,33 +105,23 @@ public final class CpuPerRequest {
         }
         int rounds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 400;
         int batch = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 500;
+        if (raw != null) { // a fork: the parent writes the report
+            Files.writeString(raw, measure(names, rounds, batch, warmUp).raw(names), StandardCharsets.UTF_8);
+            return;
+        }
         int n = names.size();
         double[][] cpu = new double[n][rounds * forks];
         double[][] bytes = new double[n][rounds * forks];
         String[] steal = new String[forks];
         long wall = 0;
-        if (forks == 1) {
-            Run run = measure(names, rounds, batch, warmUp);
+        for (int f = 0; f < forks; f++) {
+            Run run = forks == 1 ? measure(names, rounds, batch, warmUp) : fork(forkArgs, names, rounds);
             for (int v = 0; v < n; v++) {
-                cpu[v] = run.cpu[v];
-                bytes[v] = run.bytes[v];
+                System.arraycopy(run.cpu[v], 0, cpu[v], f * rounds, rounds);
+                System.arraycopy(run.bytes[v], 0, bytes[v], f * rounds, rounds);
             }
-            steal[0] = percent(run.steal);
-            wall = run.wallNanos;
-            if (raw != null) {
-                Files.writeString(raw, run.raw(names), StandardCharsets.UTF_8);
-                return; // a fork: the parent writes the report
-            }
-        } else {
-            for (int f = 0; f < forks; f++) {
-                Run run = fork(forkArgs, names, rounds);
-                for (int v = 0; v < n; v++) {
-                    System.arraycopy(run.cpu[v], 0, cpu[v], f * rounds, rounds);
-                    System.arraycopy(run.bytes[v], 0, bytes[v], f * rounds, rounds);
-                }
-                steal[f] = percent(run.steal);
-                wall += run.wallNanos;
-            }
+            steal[f] = percent(run.steal);
+            wall += run.wallNanos;
         }
         String report = report(names, cpu, bytes, rounds, forks, batch, wall, String.join(" ", args))
                 + String.format(Locale.ROOT, "%nHost steal over the measured rounds (`/proc/stat`)%s: %s. CPU time "
