@@ -21,12 +21,9 @@ import jakarta.ws.rs.core.FeatureContext;
 import jakarta.ws.rs.ext.RuntimeDelegate;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
-import jakarta.ws.rs.container.Suspended;
 import java.io.IOException;
-import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.net.URI;
-import java.util.concurrent.CompletionStage;
 
 /**
  * allocline on any Jakarta REST runtime (RESTEasy, Apache CXF with {@code allocline-cxf}, Jersey), with
@@ -48,15 +45,19 @@ import java.util.concurrent.CompletionStage;
  * work the same on every thread the filters follow.
  *
  * <p>What the filter chain never sees is not counted and is documented, never guessed. No standard hook
- * runs when a resource method returns, so for a method that may suspend ({@code @Suspended}, a
- * {@code CompletionStage} or {@code Object} result) the request thread leaves the request when the method
- * starts, and the request is followed again where it resumes: nothing of it stays on a pool thread, and
- * the body is not counted. A request the runtime answers outside the filter chain gets its line when its
- * thread starts another request, with {@code alloc_bytes=-1 alloc_unavailable=end_not_seen} (on CXF,
- * {@code allocline-cxf} gives it its own line). Work on a thread the filters never see is counted only
- * when wrapped with {@code AllocLine.wrap} from a thread the filters follow. On Quarkus REST, where the
- * filters cannot follow a request, it refuses to start. On Jersey, prefer {@code AllocLineFeature}, which
- * follows Jersey's request events and sees all of these.
+ * runs when a resource method returns, so for a method that may answer later ({@link AsyncMethods}: an
+ * {@code @Suspended} or {@code SseEventSink} parameter, a result the runtime completes later, known by type
+ * or through the runtime's own registry) the request thread leaves the request when the method starts, and
+ * the request is followed again where it resumes: nothing of it stays on a pool thread, and the body is not
+ * counted. Where even that cannot be known (a result type registered with a runtime allocline cannot ask),
+ * the core's rule keeps the worst case an under-count: the request thread's part is dropped, uncounted, as
+ * soon as the thread starts another request's work or the request ends elsewhere, and the line says
+ * {@code alloc_partial=thread_left}. A request the runtime answers outside the filter chain keeps waiting
+ * for its end and gets an {@code alloc_bytes=-1 alloc_unavailable=end_not_seen} line from a bounded sweep
+ * (on CXF, {@code allocline-cxf} gives it its own line). Work on a thread the filters never see is counted
+ * only when wrapped with {@code AllocLine.wrap} from a thread the filters follow. On Quarkus REST, where
+ * the filters cannot follow a request, it refuses to start. On Jersey, prefer {@code AllocLineFeature},
+ * which follows Jersey's request events and sees all of these.
  *
  * <p>The background parts (the process-wide sampler, the JFR recording) start with the first request and
  * end with {@link #close()} (a pending upload then gets {@code shutdownTimeout}). Standard Jakarta REST tells
@@ -157,11 +158,11 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         @Override
         public void filter(ContainerRequestContext ctx) {
             try {
-                Request.endStaleOnThisThread();
                 runtime.ensureStarted();
+                runtime.sweepPending();
                 String inbound = requestIdHeader == null ? null : ctx.getHeaderString(requestIdHeader);
                 URI uri = ctx.getUriInfo().getRequestUri();
-                Request r = new Request(runtime, runtime.requestId(inbound), true);
+                Request r = new Request(runtime, runtime.requestId(inbound), Request.Sight.STARTS);
                 r.describe(ctx.getMethod(), uri == null ? null : uri.getRawPath());
                 ctx.setProperty(AllocLine.REQUEST_PROPERTY, r);
                 r.begin();
@@ -188,32 +189,22 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
         public void configure(ResourceInfo info, FeatureContext context) {
             Method m = info.getResourceMethod();
             context.register(new RouteFound(runtime, template(info.getResourceClass(), m)));
-            context.register(new MethodStart(runtime, suspends(m)));
+            context.register(new MethodStart(runtime, mayAnswerLater(info, m, context)));
         }
 
         /**
-         * Whether the method may return before its request is answered: an {@code @Suspended}
-         * parameter, or a declared result that can hold a {@code CompletionStage} (a {@code
-         * CompletionStage} type, or {@code Object}, which the runtime inspects when the method returns).
-         * No standard hook runs when such a method returns, so the request thread cannot be followed
-         * past its start.
+         * Asks {@link AsyncMethods}, with the runtime's registry of asynchronous result types reached through this
+         * method's own configuration. A failure says "may answer later": the request thread then leaves at the
+         * method's start, an under-count of the body rather than a risk of counting the pool's work.
          */
-        static boolean suspends(Method method) {
-            if (method == null) {
-                return false;
-            }
-            Class<?> result = method.getReturnType();
-            if (CompletionStage.class.isAssignableFrom(result) || result == Object.class) {
+        private boolean mayAnswerLater(ResourceInfo info, Method m, FeatureContext context) {
+            try {
+                return AsyncMethods.mayAnswerLater(info.getResourceClass(), m, context.getConfiguration());
+            } catch (RuntimeException | LinkageError e) {
+                runtime.failures().warn("async-method", "allocline: could not tell whether " + m
+                        + " answers later; its body is not counted: " + e, e);
                 return true;
             }
-            for (Annotation[] annotations : method.getParameterAnnotations()) {
-                for (Annotation a : annotations) {
-                    if (a.annotationType() == Suspended.class) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
 
         static String template(Class<?> type, Method method) {
@@ -300,7 +291,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
                     // request is followed again on the thread that resumes it (response filters, write).
                     ThreadWork.leave(r);
                 } else {
-                    ThreadWork.enter(r, true);
+                    ThreadWork.enter(r);
                 }
             } catch (RuntimeException | LinkageError e) {
                 runtime.failures().warn("method-start", "allocline: could not follow request " + r.requestId()
@@ -330,7 +321,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
                 return;
             }
             try {
-                ThreadWork.enter(r, false); // the response may be filtered on another thread (a resumed AsyncResponse)
+                ThreadWork.enter(r); // the response may be filtered on another thread (a resumed AsyncResponse)
                 r.status(resp.getStatus());
                 if (requestIdHeader != null) {
                     resp.getHeaders().putSingle(requestIdHeader, r.requestId());
@@ -353,7 +344,7 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
             }
             boolean written = false;
             try {
-                ThreadWork.enter(r, false);
+                ThreadWork.enter(r);
                 ctx.proceed();
                 written = true;
             } finally {

@@ -57,7 +57,7 @@ final class AllocLineEventListener implements ApplicationEventListener {
             ContainerRequest request = requestEvent.getContainerRequest();
             String header = runtime.settings().requestIdHeader();
             String inbound = header == null || request == null ? null : request.getHeaderString(header);
-            Request accounting = new Request(runtime, runtime.requestId(inbound), false);
+            Request accounting = new Request(runtime, runtime.requestId(inbound), Request.Sight.EVERY_STRETCH);
             JerseyRequest listener = new JerseyRequest(runtime, accounting, routes);
             if (request != null) {
                 request.setProperty(AllocLine.REQUEST_PROPERTY, listener);

@@ -4,7 +4,6 @@ import dev.allocline.internal.accounting.Request;
 import dev.allocline.internal.accounting.ThreadWork;
 import dev.allocline.internal.accounting.AllocLineRuntime;
 import java.net.URI;
-import java.util.concurrent.CompletionStage;
 import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.glassfish.jersey.server.ExtendedUriInfo;
@@ -14,11 +13,14 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
 
 /**
  * Drives one request's accounting from Jersey's request events, which fire on the thread doing the
- * request's work: the first event a thread sees opens a segment there, and the events after which the
- * thread may leave close it: {@code FINISHED} always; {@code REQUEST_FILTERED} when the method is
- * {@code @ManagedAsync} (it then runs on Jersey's executor); {@code RESOURCE_METHOD_FINISHED} when the
- * method may complete on another thread ({@code @Suspended AsyncResponse}, {@code @ManagedAsync}, SSE,
- * or a declared {@code CompletionStage}). Jersey calls it from whichever thread works on the request.
+ * request's work: the first event a thread sees opens a segment there, and the events after which Jersey
+ * may give the thread away close it, whatever the method declares: {@code RESOURCE_METHOD_FINISHED} always
+ * (the method returned: what it returned, a value, a stage, a {@code Future}, nothing for an
+ * {@code AsyncResponse}, is only known to Jersey, and the thread may go back to the container now; the
+ * next event re-enters on whichever thread fires it, so the few hundred bytes of Jersey's bookkeeping in
+ * between count for no one), {@code FINISHED} always, and {@code REQUEST_FILTERED} when Jersey itself
+ * moves the method to its executor ({@code ResourceMethod.isManagedAsyncDeclared()}, the flag Jersey's own
+ * dispatch branches on). Jersey calls it from whichever thread works on the request.
  */
 final class JerseyRequest implements RequestEventListener {
 
@@ -40,7 +42,7 @@ final class JerseyRequest implements RequestEventListener {
         if (type == RequestEvent.Type.MATCHING_START || type == RequestEvent.Type.REQUEST_MATCHED
                 || type == RequestEvent.Type.RESP_FILTERS_FINISHED) {
             try {
-                ThreadWork.enter(request, false);
+                ThreadWork.enter(request);
             } catch (RuntimeException | LinkageError | AssertionError e) {
                 failed(event, e);
             }
@@ -61,23 +63,19 @@ final class JerseyRequest implements RequestEventListener {
                     if (isManagedAsync(event)) {
                         ThreadWork.leave(request);
                     } else {
-                        ThreadWork.enter(request, false);
+                        ThreadWork.enter(request);
                     }
                     break;
                 case RESOURCE_METHOD_START:
-                    ThreadWork.enter(request, true);
+                    ThreadWork.enter(request);
                     // The span a container, an agent or a request filter made current is current here.
                     request.captureTrace();
                     break;
                 case RESOURCE_METHOD_FINISHED:
-                    if (mayCompleteElsewhere(event)) {
-                        ThreadWork.leave(request);
-                    } else {
-                        ThreadWork.checkpoint(request);
-                    }
+                    ThreadWork.leave(request);
                     break;
                 case RESP_FILTERS_START:
-                    ThreadWork.enter(request, false);
+                    ThreadWork.enter(request);
                     String requestIdHeader = runtime.settings().requestIdHeader();
                     if (requestIdHeader != null && event.getContainerResponse() != null) {
                         event.getContainerResponse().getHeaders().putSingle(requestIdHeader, request.requestId());
@@ -87,7 +85,7 @@ final class JerseyRequest implements RequestEventListener {
                     finish(event);
                     break;
                 default:
-                    ThreadWork.enter(request, false);
+                    ThreadWork.enter(request);
             }
         } catch (RuntimeException | LinkageError | AssertionError e) {
             failed(event, e);
@@ -107,18 +105,6 @@ final class JerseyRequest implements RequestEventListener {
     private static boolean isManagedAsync(RequestEvent event) {
         ResourceMethod m = matchedMethod(event);
         return m != null && m.isManagedAsyncDeclared();
-    }
-
-    private static boolean mayCompleteElsewhere(RequestEvent event) {
-        ResourceMethod m = matchedMethod(event);
-        if (m == null) {
-            return false;
-        }
-        if (m.isSuspendDeclared() || m.isManagedAsyncDeclared() || m.isSse()) {
-            return true;
-        }
-        Class<?> raw = m.getInvocable().getRawResponseType();
-        return raw != null && CompletionStage.class.isAssignableFrom(raw);
     }
 
     private static ResourceMethod matchedMethod(RequestEvent event) {

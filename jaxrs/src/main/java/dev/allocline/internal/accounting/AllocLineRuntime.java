@@ -30,6 +30,7 @@ public final class AllocLineRuntime {
     private final CanonicalLineSink[] sinks;
     private final ProfileTrigger profiles;
     private final Predicate<CanonicalLine> skip;
+    private final PendingRequests pending;
     private volatile ProcessAllocationSampler.Lease lease;
     private volatile boolean started;
     private boolean stopped;
@@ -57,6 +58,7 @@ public final class AllocLineRuntime {
         this.profiles = settings.profiling() ? new ProfileTrigger(settings, failures, listeners) : null;
         this.skip = settings.skip();
         this.context = LoggingContext.create(settings.contextKey(), contextSharedByRequest);
+        this.pending = new PendingRequests(failures);
     }
 
     /** The failure log of this application (rate-limited, one message per cause and period). */
@@ -112,6 +114,26 @@ public final class AllocLineRuntime {
         if (profiles != null) {
             profiles.close(settings.shutdownTimeout());
         }
+        pending.endAll(); // a stopped application answers nothing more: their ends will not come
+    }
+
+    /** A request one of whose threads went on without its end being seen (see {@link PendingRequests}). */
+    void pending(Request r) {
+        pending.add(r, System.nanoTime());
+    }
+
+    /**
+     * Writes the {@code end_not_seen} lines of pending requests whose end has not come within
+     * {@link PendingRequests#TIMEOUT_NANOS}; one volatile read when none is pending. Called by the standard
+     * filters at each request's start (no thread of allocline's own is needed for it).
+     */
+    public void sweepPending() {
+        pending.sweep(System.nanoTime());
+    }
+
+    /** For tests: the sweep as it would run at {@code nowNanos}. */
+    void sweepPending(long nowNanos) {
+        pending.sweep(nowNanos);
     }
 
     long processTotal() {

@@ -19,10 +19,10 @@ import java.util.Optional;
  *
  * <p>Threading: {@link #finish} and the setters may be called from any thread; state is guarded by this
  * object's monitor; no method ever holds two requests' monitors at once. A segment still open on another
- * thread when the request finishes is read remotely only while that thread is inside the resource method
- * (or a wrapped task) and not paused under another request, where it provably still works for this
- * request; otherwise its unfinished tail is dropped rather than risk counting another request's bytes.
- * Not API.
+ * thread when the request finishes is read remotely only when it is bracketed and not paused under other
+ * work ({@link ThreadWork}): its thread then provably still works for this request. An unbracketed one is
+ * dropped uncounted and the line says {@code alloc_partial=thread_left}: an under-count of the request's own
+ * work, never a count of another's. Not API.
  */
 public final class Request implements UnansweredRequest {
 
@@ -33,6 +33,27 @@ public final class Request implements UnansweredRequest {
 
     /** The {@code alloc_unavailable} reason of a request whose end was not seen. */
     public static final String END_NOT_SEEN = "end_not_seen";
+
+    /**
+     * The {@code alloc_partial} value of a request one of whose threads went on to other work without its
+     * entry point seeing it leave: that thread's part is not counted, so the figure is at most the request's.
+     */
+    public static final String THREAD_LEFT = "thread_left";
+
+    /** How much of a request's threads its entry point sees; fixed per entry point. */
+    public enum Sight {
+        /**
+         * Every stretch, start and end: Jersey's request events (a thread always leaves when the resource
+         * method returns), Quarkus' runs of the handler chain. Every segment is bracketed.
+         */
+        EVERY_STRETCH,
+        /**
+         * The standard filters: they see where work starts, not where a thread stops (no standard hook runs
+         * when a resource method returns, and a runtime may answer outside the filters). Segments are
+         * unbracketed, except wrapped tasks; a request can be left pending and is then swept.
+         */
+        STARTS
+    }
 
     private static final VarHandle READS;
 
@@ -45,10 +66,10 @@ public final class Request implements UnansweredRequest {
     }
 
     final AllocLineRuntime runtime;
+    final Sight sight;
     private final String requestId;
     private final long startNanos;
     private final long processBaseline;
-    private final boolean followedByFilters;
 
     /** What the line says of the request; set by the entry point from whichever thread sees it. */
     private volatile String method = "";
@@ -61,6 +82,8 @@ public final class Request implements UnansweredRequest {
     // Guarded by this.
     private long bytes;
     private String unavailableReason;
+    /** Why the figure is an under-count ({@link #THREAD_LEFT}), or null. */
+    private String partial;
     private int threads;
     /** The first thread's id; the others' only when a request spreads (most never do). */
     private long firstThreadId;
@@ -79,13 +102,12 @@ public final class Request implements UnansweredRequest {
     /**
      * Starts the clock and the process-wide baseline; {@link #begin()} takes the thread's baseline.
      *
-     * @param followedByFilters whether the standard filters follow it (they see no end when the runtime
-     *        answers outside them; see {@link #endStaleOnThisThread()})
+     * @param sight how much of the request's threads its entry point sees
      */
-    public Request(AllocLineRuntime runtime, String requestId, boolean followedByFilters) {
+    public Request(AllocLineRuntime runtime, String requestId, Sight sight) {
         this.runtime = runtime;
         this.requestId = requestId;
-        this.followedByFilters = followedByFilters;
+        this.sight = sight;
         this.processBaseline = runtime.processTotal();
         this.startNanos = System.nanoTime();
     }
@@ -95,7 +117,7 @@ public final class Request implements UnansweredRequest {
      * where the entry point keeps it, so a failure in between leaves nothing on the thread.
      */
     public void begin() {
-        ThreadWork.enter(this, false);
+        ThreadWork.enter(this);
     }
 
     /** The request's id. */
@@ -143,23 +165,36 @@ public final class Request implements UnansweredRequest {
         return open != null;
     }
 
-    synchronized void markInMethod(Segment s, boolean inMethod) {
-        s.inMethod = inMethod; // a remote close in between makes the write moot
-    }
-
     synchronized void close(Segment s, long now) {
         closeLocked(s, now);
     }
 
-    synchronized void checkpoint(Segment s, long now) {
-        if (!s.closed) {
-            advanceLocked(s, now);
-            s.inMethod = false;
+    /**
+     * Closes {@code s} without counting it: its thread went on to another request's work without its entry
+     * point seeing it leave ({@link ThreadWork}). The request stays open for its real end; if it has not
+     * ended, it is handed to the runtime's sweep, which writes an {@code end_not_seen} line for a request
+     * whose end never comes. Called on {@code s}'s thread.
+     */
+    void threadLeft(Segment s) {
+        boolean pending;
+        synchronized (this) {
+            if (s.closed) {
+                return;
+            }
+            s.closed = true;
+            unlinkLocked(s);
+            if (!s.paused) {
+                partial = THREAD_LEFT;
+            }
+            pending = !finished;
+        }
+        if (pending) {
+            runtime.pending(this);
         }
     }
 
     synchronized void pause(Segment s, long now) {
-        if (!s.closed) {
+        if (!s.closed && !s.paused) { // paused already: its bytes since were another request's
             advanceLocked(s, now);
             s.paused = true;
         }
@@ -379,30 +414,19 @@ public final class Request implements UnansweredRequest {
     }
 
     /**
-     * Marks the request as one whose end its entry point did not see (its processing on this thread
-     * ended without the end hooks running): its line will say {@code alloc_bytes=-1} with
-     * {@code alloc_unavailable=end_not_seen}, since what the thread did after that point is not the
-     * request's and cannot be told apart from what came before it.
+     * Writes the line of a request whose end its entry point never saw (the runtime answered it outside the
+     * filter chain, and the sweep gave up waiting): {@code status=0} unless a response filter saw one, and
+     * {@code alloc_bytes=-1 alloc_unavailable=end_not_seen}, since the request's own work is not known.
+     * Does nothing once the line was written.
      */
-    private synchronized void endNotSeen() {
-        if (!finished) {
+    void endNotSeen() {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
             unavailableReason = END_NOT_SEEN;
         }
-    }
-
-    /**
-     * Ends the requests of the standard filters still open on the calling thread, which now starts
-     * another request: their processing here ended without the filters' end hooks running (the runtime
-     * answered outside the filter chain, e.g. an exception it does not map). Each gets its line now,
-     * with {@code status=0} unless a response filter saw one, and {@code alloc_bytes=-1
-     * alloc_unavailable=end_not_seen}. One thread-local read when there is none.
-     */
-    public static void endStaleOnThisThread() {
-        Request stale;
-        while ((stale = ThreadWork.current()) != null && stale.followedByFilters) {
-            stale.endNotSeen();
-            stale.finish(false);
-        }
+        finish(false);
     }
 
     @Override
@@ -442,6 +466,9 @@ public final class Request implements UnansweredRequest {
             }
             open = null;
             total = unavailableReason == null ? bytes : -1L;
+            if (partial != null && total >= 0) {
+                putLocked("alloc_partial", partial);
+            }
             threadCount = threads;
             reason = unavailableReason;
             // The window is read only by a profile capture: none is made for a request under the threshold.
@@ -476,17 +503,25 @@ public final class Request implements UnansweredRequest {
         runtime.emit(line, window, traceSpan);
     }
 
-    /** A segment left open on another thread: read it only while that thread provably works for this request. */
+    /**
+     * A segment left open on another thread (or lower on this one): read only when bracketed, where its thread
+     * provably still works for this request; an unbracketed one's thread may be doing anything by now.
+     */
     private void closeRemoteLocked(Segment s) {
         if (s.closed) {
             return;
         }
         s.closed = true;
         // A paused segment's bytes were added when it was paused; what its thread does now is another request's.
-        if (s.inMethod && !s.paused && s.thread != Thread.currentThread()) {
+        if (s.paused) {
+            return;
+        }
+        if (s.bracketed && s.thread != Thread.currentThread()) {
             READS.getAndAdd(this, 1);
             addLocked(s, runtime.counter.threadAllocatedBytes(s.thread.getId()));
             spanLocked(s);
+        } else if (!s.bracketed) {
+            partial = THREAD_LEFT;
         }
     }
 }

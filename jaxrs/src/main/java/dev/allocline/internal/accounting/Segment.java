@@ -3,9 +3,11 @@ package dev.allocline.internal.accounting;
 /**
  * One thread's share of one request: from the moment the request's work starts on the thread to the
  * moment it leaves. Segments of one thread form a stack (a thread can run another request's work in
- * the middle of its own, e.g. an {@code AsyncResponse} resumed from a wrapped task, or an in-process
+ * the middle of its own, e.g. an {@code AsyncResponse} resumed from a resource method, or an in-process
  * request): the segment below is paused while the one above runs, so no byte is counted for two
- * requests. Fields are guarded by the owner's monitor, except those marked as its thread's own.
+ * requests. Only a bracketed segment, or one of the same request as the work above it, is ever resumed
+ * (see {@link ThreadWork}). Fields are guarded by the owner's monitor, except those marked as its
+ * thread's own.
  */
 final class Segment {
     final Request owner;
@@ -14,8 +16,15 @@ final class Segment {
     final Segment below;
     /** Counter value when this segment last started or resumed; -1 when unreadable. */
     long start;
-    /** True while the thread is inside the resource method or a wrapped task, where it provably works for the owner. */
-    boolean inMethod;
+    /**
+     * Whether the entry point that opened it sees its thread leave (Jersey's events, Quarkus' runs, a wrapped
+     * task): while such a segment is open its thread provably works for the owner, so it may be read from
+     * another thread and resumed after nested work. An unbracketed segment (the standard filters, which see
+     * no method return) counts only what its own thread closes; found under another request's work, or open
+     * on another thread at the end, it is dropped uncounted and the line says {@code alloc_partial}.
+     * Set before the segment is published; final in effect.
+     */
+    final boolean bracketed;
     /** True while another request's segment runs above this one on its thread: its bytes are not the owner's. */
     boolean paused;
     /** When the current span of work began ({@code System.nanoTime}); kept only while profiling. */
@@ -28,10 +37,11 @@ final class Segment {
     String previousLog4j;
     String previousSlf4j;
 
-    Segment(Request owner, Thread thread, Segment below, long start) {
+    Segment(Request owner, Thread thread, Segment below, long start, boolean bracketed) {
         this.owner = owner;
         this.thread = thread;
         this.below = below;
         this.start = start;
+        this.bracketed = bracketed;
     }
 }

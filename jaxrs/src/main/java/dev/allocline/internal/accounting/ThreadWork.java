@@ -8,6 +8,21 @@ package dev.allocline.internal.accounting;
  * into the thread's logging context and the previous value comes back when it leaves, and a request
  * that ran above another on the same thread pauses the one below, so no byte counts for two requests.
  *
+ * <p>Whether a thread may still be working for a request is never guessed here from how a method is
+ * declared; two invariants hold for every entry point:
+ * <ol>
+ * <li>A segment is counted by another thread, or resumed after other work on its own thread, only when it is
+ *     <em>bracketed</em>: its entry point sees its thread leave (Jersey's events, where the thread always leaves
+ *     when the resource method returns; Quarkus' runs; a wrapped task). Such a segment is closed by the entry
+ *     point before the runtime can give its thread away, so while it is open its thread works for the request.</li>
+ * <li>An unbracketed segment (the standard filters, which see no method return) is the request's only while its
+ *     own thread keeps working for it: when the thread starts work for another request, the segment is closed
+ *     <em>without counting</em> (what the thread did since may be anything), the request stays open for its
+ *     real end, and its line says {@code alloc_partial=thread_left}. Only work of the same request (its own
+ *     wrapped task run inline) is resumed over it. So the worst case is an under-count of the request's own
+ *     work, flagged, never another request's or the pool's work.</li>
+ * </ol>
+ *
  * <p>Threading: every method acts on the calling thread's own stack of segments (a {@code ThreadLocal});
  * a request's totals are guarded by that request's monitor, and no method holds two requests' monitors.
  *
@@ -39,28 +54,23 @@ public final class ThreadWork {
 
     /**
      * The calling thread starts (or goes on) working for {@code r}: a segment is opened unless {@code r}'s
-     * is already on top. {@code inMethod}: the thread is inside the resource method or a wrapped task,
-     * where it provably works for {@code r} (so the request may read its counter remotely at its end).
+     * is already on top, bracketed or not as {@code r}'s entry point sees its threads ({@link Request.Sight}).
      */
-    public static void enter(Request r, boolean inMethod) {
+    public static void enter(Request r) {
         Segment top = TOP.get();
         if (top != null && top.owner == r && !top.closed) {
-            // Jersey fires ~10 events per request on the same thread: take the monitor only for a change.
-            if (top.inMethod != inMethod) {
-                r.markInMethod(top, inMethod);
-            }
-            return;
+            return; // Jersey fires ~10 events per request on the same thread: nothing changes for most
         }
-        push(r, inMethod);
+        push(r, r.sight == Request.Sight.EVERY_STRETCH);
     }
 
     /**
      * The calling thread starts a task for {@code r} handed over by {@code AllocLine.wrap}; returns the
      * token for {@link #leave(Object)}, or null when the request has already finished (the work then
-     * counts for no one).
+     * counts for no one). Bracketed: the wrapper sees the task end.
      */
     public static Object enterTask(Request r) {
-        return push(r, true); // the wrapped task runs for r until it returns
+        return push(r, true);
     }
 
     /** The calling thread stops working for {@code r}: its segment of {@code r}, if any, is closed. */
@@ -89,15 +99,9 @@ public final class ThreadWork {
         }
         Segment below = unwindClosed(); // s and any closed segment under it, restoring each one's context
         if (below != null) {
+            // Only a bracketed segment or one of s's own request is ever left under s (see push), so the
+            // thread goes back to work that provably is below's.
             below.owner.resume(below, now);
-        }
-    }
-
-    /** Adds the calling thread's bytes so far to {@code r} and marks it out of the resource method. */
-    public static void checkpoint(Request r) {
-        Segment top = TOP.get();
-        if (top != null && top.owner == r) {
-            r.checkpoint(top, r.read());
         }
     }
 
@@ -108,12 +112,11 @@ public final class ThreadWork {
         return r.allocatedSoFar(here ? top : null, here ? r.counterNow() : 0);
     }
 
-    private static Segment push(Request r, boolean inMethod) {
+    private static Segment push(Request r, boolean bracketed) {
         long now = r.read();
         Thread thread = Thread.currentThread();
-        Segment below = unwindClosed();
-        Segment s = new Segment(r, thread, below, now);
-        s.inMethod = inMethod;
+        Segment below = settle(r);
+        Segment s = new Segment(r, thread, below, now, bracketed);
         if (!r.open(s, now)) {
             return null; // a late event or task: nothing of it may stay on the thread
         }
@@ -137,6 +140,31 @@ public final class ThreadWork {
             return null;
         }
         return s;
+    }
+
+    /**
+     * Makes the calling thread's stack ready for work of {@code r} on top: closed segments are dropped, and
+     * so is every open unbracketed segment of another request, closed uncounted (its thread went on to other
+     * work without its entry point seeing it leave: what the thread did since is not known to be the
+     * request's). Returns the open segment {@code r}'s goes above (bracketed, or {@code r}'s own), or null.
+     */
+    private static Segment settle(Request r) {
+        Segment top = TOP.get();
+        if (top == null || (!top.closed && (top.bracketed || top.owner == r))) {
+            return top; // nearly always: nothing on the thread, or nested work over a bracketed segment
+        }
+        while (top != null && (top.closed || (!top.bracketed && top.owner != r))) {
+            if (!top.closed) {
+                top.owner.threadLeft(top);
+            }
+            LoggingContext c = top.owner.runtime.context;
+            if (c != null) {
+                c.exit(top);
+            }
+            top = top.below;
+        }
+        TOP.set(top);
+        return top;
     }
 
     /**

@@ -28,7 +28,7 @@ class FinishDuringPushTest {
     @Test
     void aRequestFinishedBetweenOpenAndPublishLeavesNothingOnThePushingThread() throws Exception {
         AllocLineRuntime runtime = StackedRequestsTest.runtime();
-        Request request = new Request(runtime, "raced", false);
+        Request request = new Request(runtime, "raced", Request.Sight.EVERY_STRETCH);
         CountDownLatch opened = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         AtomicReference<Thread> worker = new AtomicReference<>();

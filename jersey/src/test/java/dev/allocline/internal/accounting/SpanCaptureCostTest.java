@@ -28,7 +28,7 @@ class SpanCaptureCostTest {
         int n = 20_000;
         Request[] requests = new Request[n];
         for (int i = 0; i < n; i++) {
-            requests[i] = new Request(runtime, "r" + i, false);
+            requests[i] = new Request(runtime, "r" + i, Request.Sight.EVERY_STRETCH);
         }
         for (int i = 0; i < n / 2; i++) {
             requests[i].captureTrace(); // warm-up: first thread-local and context-storage lookups

@@ -33,9 +33,9 @@ class StackedRequestsTest {
         AllocLineRuntime runtime = runtime();
         ThreadContext.put("request_id", "before");
         try {
-            Request a = new Request(runtime, "a", false);
+            Request a = new Request(runtime, "a", Request.Sight.EVERY_STRETCH);
             a.begin();
-            Request b = new Request(runtime, "b", false);
+            Request b = new Request(runtime, "b", Request.Sight.EVERY_STRETCH);
             b.begin();
             assertEquals("b", ThreadContext.get("request_id"));
             ThreadWork.leave(a); // A's segment is below B's: B is still working on this thread

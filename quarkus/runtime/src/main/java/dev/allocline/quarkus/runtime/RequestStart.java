@@ -53,7 +53,7 @@ final class RequestStart implements Handler<RoutingContext> {
         Request request;
         try {
             String inbound = requestIdHeader == null ? null : rc.request().getHeader(requestIdHeader);
-            request = new Request(runtime, runtime.requestId(inbound), false);
+            request = new Request(runtime, runtime.requestId(inbound), Request.Sight.EVERY_STRETCH);
             request.describe(rc.request().method().name(), rawPath(rc));
             rc.put(KEY, request);
             if (requestIdHeader != null) {

@@ -40,7 +40,7 @@ public final class RunHooks {
             if (request == null || ThreadWork.current() == request) {
                 return null;
             }
-            ThreadWork.enter(request, true); // inside the chain the thread provably works for the request
+            ThreadWork.enter(request); // bracketed: the run's exit leaves, whatever the run ends with
             return request;
         } catch (RuntimeException | LinkageError e) {
             failed(context, "entering", e);
