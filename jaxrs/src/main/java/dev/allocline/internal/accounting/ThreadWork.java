@@ -61,7 +61,7 @@ public final class ThreadWork {
         if (top != null && top.owner == r && !top.closed) {
             return; // Jersey fires ~10 events per request on the same thread: nothing changes for most
         }
-        push(r, r.sight == Request.Sight.EVERY_STRETCH);
+        push(r, r.bracketed);
     }
 
     /**
