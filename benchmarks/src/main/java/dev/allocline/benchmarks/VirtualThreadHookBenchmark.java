@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>What could make the number lie: the calls come from a platform thread rather than from inside
  * {@code VirtualThread} (same hook code, same JIT; the inlining context differs); the slot's table stays in
  * cache here, where a busy service may miss it once per mount. Needs the agent (the hooks' class is in the
- * bootstrap class loader only then): {@code -javaagent:agent/target/allocline-agent-*.jar}, JDK 21+.
+ * bootstrap class loader only then): {@code -javaagent:integrations/agent/target/allocline-agent-*.jar}, JDK 21+.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

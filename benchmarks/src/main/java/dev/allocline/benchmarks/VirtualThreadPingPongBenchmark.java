@@ -130,7 +130,7 @@ public class VirtualThreadPingPongBenchmark {
 
     /**
      * Runs the benchmark without and with the agent: {@code [agent jar] [forks]}; the jar defaults to
-     * {@code agent/target/allocline-agent-*.jar} under the working directory.
+     * {@code integrations/agent/target/allocline-agent-*.jar} under the working directory.
      */
     public static void main(String[] args) throws Exception {
         Path jar = args.length > 0 ? Path.of(args[0]) : findAgent();
@@ -149,10 +149,10 @@ public class VirtualThreadPingPongBenchmark {
     }
 
     static Path findAgent() throws Exception {
-        try (Stream<Path> files = Files.list(Path.of("agent", "target"))) {
+        try (Stream<Path> files = Files.list(Path.of("integrations", "agent", "target"))) {
             return files.filter(p -> p.getFileName().toString().matches("allocline-agent-[^-].*\\.jar"))
                     .filter(p -> !p.getFileName().toString().contains("-sources") && !p.getFileName().toString().contains("-javadoc"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no agent/target/allocline-agent-*.jar: build the agent module"));
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no integrations/agent/target/allocline-agent-*.jar: build the agent module"));
         }
     }
 }

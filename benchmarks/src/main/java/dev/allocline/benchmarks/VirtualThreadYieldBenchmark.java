@@ -102,7 +102,7 @@ public class VirtualThreadYieldBenchmark {
 
     /**
      * Runs every variant: {@code [allocline agent jar] [benchmarks jar] [rounds] [json]}; the jars default to
-     * {@code agent/target/allocline-agent-*.jar} and {@code benchmarks/target/benchmarks.jar}; with {@code json},
+     * {@code integrations/agent/target/allocline-agent-*.jar} and {@code benchmarks/target/benchmarks.jar}; with {@code json},
      * the rows of all variants are written there (what {@code Report} reads as {@code vt-agent-jdk<N>.json}).
      */
     public static void main(String[] args) throws Exception {
