@@ -7,7 +7,7 @@
  */
 module dev.allocline {
     requires transitive jakarta.ws.rs;
-    requires transitive org.apache.logging.log4j;
+    requires static transitive org.apache.logging.log4j; // only where the service has Log4j2's API (Logging)
     requires jakarta.annotation;
     requires java.management;
     requires jdk.management;

@@ -44,9 +44,13 @@ import org.junit.jupiter.api.Test;
  * ours; the application is a plain {@code Application} with the filter in {@code getSingletons()}), so
  * a suspended request's thread is known to serve the next requests, and the test can run unrelated
  * work on it and look at what it carries between requests. Runs in the Jersey execution only (the
- * harness is Grizzly's; the hygiene suite covers RESTEasy by collection).
+ * harness is Grizzly's; the hygiene suite covers RESTEasy by collection). {@link OneWorkerFeatureTest} runs the same
+ * tests with Jersey's {@code AllocLineFeature} instead of the filter: whatever the method is declared to
+ * return ({@code CompletionStage}, {@code Object}, {@code Future}), once it has returned the worker carries
+ * nothing of its request.
  */
 class OneWorkerTest {
+
 
     static final long SLACK = 256L << 10;
     static final ConcurrentLinkedQueue<CanonicalLine> LINES = new ConcurrentLinkedQueue<>();
@@ -85,6 +89,13 @@ class OneWorkerTest {
             return stage(id);
         }
 
+        /** Declared {@code Future}: the same, with a type that is not a stage. */
+        @GET
+        @Path("future-stage/{id}")
+        public java.util.concurrent.Future<String> futureStage(@PathParam("id") String id) {
+            return stage(id).toCompletableFuture();
+        }
+
         @GET
         @Path("plain")
         public String plain() {
@@ -94,17 +105,22 @@ class OneWorkerTest {
     }
 
     @BeforeAll
-    static void start() throws Exception {
-        worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "the-only-worker"));
-        filter = AllocLineFilter.builder().defaultSink(false).requestIdHeader("X-Request-Id").sink(LINES::add).build();
+    static void startWithTheFilter() throws Exception {
+        AllocLineFilter f = AllocLineFilter.builder().defaultSink(false).requestIdHeader("X-Request-Id")
+                .sink(LINES::add).build();
         Application app = new Application() {
             @Override
             public Set<Object> getSingletons() {
-                return Set.of(filter, new Api());
+                return Set.of(f, new Api());
             }
         };
-        server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://127.0.0.1:0/api"),
-                ResourceConfig.forApplication(app), false);
+        start(ResourceConfig.forApplication(app), f);
+    }
+
+    static void start(ResourceConfig application, AllocLineFilter entry) throws Exception {
+        filter = entry;
+        worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "the-only-worker"));
+        server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://127.0.0.1:0/api"), application, false);
         NetworkListener listener = server.getListeners().iterator().next();
         listener.getTransport().setWorkerThreadPool(worker);
         server.start();
@@ -116,9 +132,15 @@ class OneWorkerTest {
 
     @AfterAll
     static void stop() {
-        filter.close();
-        server.shutdownNow();
-        worker.shutdownNow();
+        if (filter != null) {
+            filter.close();
+            filter = null;
+        }
+        if (server != null) {
+            server.shutdownNow();
+            worker.shutdownNow();
+            server = null;
+        }
     }
 
     static CompletableFuture<HttpResponse<String>> send(String path, String id) {
@@ -199,6 +221,11 @@ class OneWorkerTest {
     @Test
     void aStageReturnedAsObjectIsNotChargedItsWorkersLaterWork() throws Exception {
         aPendingStageIsNotChargedItsWorkersLaterWork("/w/object-stage/");
+    }
+
+    @Test
+    void aStageReturnedAsFutureIsNotChargedItsWorkersLaterWork() throws Exception {
+        aPendingStageIsNotChargedItsWorkersLaterWork("/w/future-stage/");
     }
 
     private void aPendingStageIsNotChargedItsWorkersLaterWork(String path) throws Exception {
