@@ -45,6 +45,11 @@ final class PendingRequests {
         }
     }
 
+    /** Whether any request is pending: one volatile read. */
+    boolean any() {
+        return size != 0;
+    }
+
     void sweep(long nowNanos) {
         sweep(nowNanos, false);
     }
