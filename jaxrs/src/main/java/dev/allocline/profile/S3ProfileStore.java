@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -39,6 +40,13 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * {@link S3AsyncClient}, a single {@code putObject} from the file is issued and multipart is left to
  * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}). Immutable; called on the
  * library's profile thread, one profile at a time.
+ *
+ * <p>A profile is never replaced: every put, and the completion of every multipart upload (the SDK's own
+ * ones too, which complete with the put's condition), carries S3's conditional write
+ * {@code If-None-Match: *}, and S3's {@code 412 Precondition Failed} for a key already stored is turned into
+ * the refusal {@link LocalDirectoryProfileStore} gives, a {@link FileAlreadyExistsException}; a refused
+ * multipart upload is aborted. The bucket's policy may require the condition
+ * ({@code s3:if-none-match}), so no other writer can replace a profile either.
  *
  * <pre>{@code
  * ProfileStore store = S3ProfileStore.builder()
@@ -77,6 +85,9 @@ public final class S3ProfileStore implements ProfileStore {
         return new Builder();
     }
 
+    /**
+     * @throws FileAlreadyExistsException when {@code key} is already stored; the stored object is untouched
+     */
     @Override
     public String store(String key, Path file) throws IOException {
         long size = Files.size(file);
@@ -97,6 +108,10 @@ public final class S3ProfileStore implements ProfileStore {
             // handles one checked failure, and a multipart upload has been aborted by then.
             throw failure(key, e);
         }
+        return location(key);
+    }
+
+    private String location(String key) {
         return "s3://" + bucket + "/" + key;
     }
 
@@ -109,8 +124,15 @@ public final class S3ProfileStore implements ProfileStore {
      * multipart upload is created under the same key and aborted at once. It stores nothing.
      */
     private IOException failure(String key, Throwable e) {
-        String what = "S3 upload of s3://" + bucket + "/" + key + " failed: ";
+        String what = "S3 upload of " + location(key) + " failed: ";
         AwsServiceException refusal = serviceRefusal(e);
+        if (refusal != null && refusal.statusCode() == 412) {
+            // If-None-Match: * failed: something is stored under the key, and S3 kept it.
+            FileAlreadyExistsException taken = new FileAlreadyExistsException(location(key), null,
+                    "a profile is already stored under " + key + " (S3 refused to replace it: " + describe(refusal) + ")");
+            taken.initCause(e);
+            return taken;
+        }
         if (refusal != null) {
             return new IOException(what + "refused by S3: " + describe(refusal), e);
         }
@@ -164,8 +186,9 @@ public final class S3ProfileStore implements ProfileStore {
     }
 
     private PutObjectRequest put(String key, long size) {
+        // If-None-Match: * also reaches the CompleteMultipartUpload of an async client's own multipart upload.
         PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size)
-                .contentType("application/octet-stream");
+                .contentType("application/octet-stream").ifNoneMatch("*");
         if (sse != null) {
             b.serverSideEncryption(sse);
         }
@@ -206,7 +229,8 @@ public final class S3ProfileStore implements ProfileStore {
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
             client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
-                    .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build());
+                    .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())
+                    .ifNoneMatch("*").build()); // a 412 here is aborted below, like any failure
         } catch (RuntimeException e) {
             try {
                 client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key)

@@ -11,6 +11,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -286,5 +288,71 @@ class S3ProfileStoreTest {
         e = assertThrows(IllegalArgumentException.class, () -> S3ProfileStore.builder().client(client).bucket("b")
                 .serverSideEncryption(ServerSideEncryption.AES256).kmsKeyId("k").build());
         assertTrue(e.getMessage().contains("kmsKeyId"), e.getMessage());
+    }
+    /** The local store refuses a key it holds ({@link LocalDirectoryProfileStoreTest}); so must S3, whatever the path. */
+    private static void assertRefusedAsTaken(IOException e, String key) {
+        assertTrue(e instanceof FileAlreadyExistsException, () -> "not the refusal of a taken key: " + e);
+        assertTrue(e.getMessage().contains("a profile is already stored under " + key), e::getMessage);
+        assertTrue(e.getMessage().contains("s3://profiles/" + key), e::getMessage);
+    }
+
+    private static byte[] stored(String key) {
+        return client.getObjectAsBytes(b -> b.bucket("profiles").key(key)).asByteArray();
+    }
+
+    @Test
+    void aKeyThatIsTakenIsRefusedAndTheStoredProfileKept(@TempDir Path dir) throws IOException {
+        ProfileStore store = S3ProfileStore.builder().client(client).bucket("profiles").build();
+        Path first = randomFile(dir, 1000);
+        store.store("prod/profiles/taken.jfr", first);
+        Path second = randomFile(dir, 2000);
+        IOException e = assertThrows(IOException.class, () -> store.store("prod/profiles/taken.jfr", second));
+        assertRefusedAsTaken(e, "prod/profiles/taken.jfr");
+        assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken.jfr"), "the first profile is untouched");
+    }
+
+    @Test
+    void aMultipartUploadToATakenKeyIsRefusedAndLeavesNoUploadBehind(@TempDir Path dir) throws IOException {
+        s3.createBucket("taken-multipart");
+        String key = "prod/profiles/taken-big.jfr";
+        Path first = randomFile(dir, 1000);
+        S3ProfileStore.builder().client(client).bucket("taken-multipart").build().store(key, first);
+        ProfileStore store = S3ProfileStore.builder().client(client).bucket("taken-multipart")
+                .multipartThresholdBytes(5L << 20).partSizeBytes(5L << 20).build();
+        IOException e = assertThrows(IOException.class, () -> store.store(key, randomFile(dir, 11 * 1024 * 1024)));
+        assertTrue(e instanceof FileAlreadyExistsException, () -> "not the refusal of a taken key: " + e);
+        assertTrue(e.getMessage().contains("a profile is already stored under " + key), e::getMessage);
+        assertArrayEquals(Files.readAllBytes(first),
+                client.getObjectAsBytes(b -> b.bucket("taken-multipart").key(key)).asByteArray(), "the first is untouched");
+        assertTrue(client.listMultipartUploads(b -> b.bucket("taken-multipart")).uploads().isEmpty(),
+                "the refused multipart upload was left in the bucket");
+    }
+
+    @Test
+    void anAsyncPutToATakenKeyIsRefused(@TempDir Path dir) throws IOException {
+        try (S3AsyncClient async = s3.asyncClient(64L << 20)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            Path first = randomFile(dir, 1000);
+            assertEquals("s3://profiles/prod/profiles/taken-async.jfr", store.store("prod/profiles/taken-async.jfr", first));
+            IOException e = assertThrows(IOException.class,
+                    () -> store.store("prod/profiles/taken-async.jfr", randomFile(dir, 2000)));
+            assertRefusedAsTaken(e, "prod/profiles/taken-async.jfr");
+            assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async.jfr"));
+        }
+    }
+
+    /** The SDK's own multipart upload (an async client with multipart on) completes with the put's condition. */
+    @Test
+    void anAsyncMultipartUploadToATakenKeyIsRefused(@TempDir Path dir) throws IOException {
+        try (S3AsyncClient async = s3.asyncClient(5L << 20)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            Path first = randomFile(dir, 11 * 1024 * 1024);
+            store.store("prod/profiles/taken-async-big.jfr", first);
+            assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async-big.jfr"), "stored in parts");
+            Path second = randomFile(dir, 12 * 1024 * 1024);
+            IOException e = assertThrows(IOException.class, () -> store.store("prod/profiles/taken-async-big.jfr", second));
+            assertRefusedAsTaken(e, "prod/profiles/taken-async-big.jfr");
+            assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async-big.jfr"));
+        }
     }
 }
