@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -47,6 +50,11 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * the refusal {@link LocalDirectoryProfileStore} gives, a {@link FileAlreadyExistsException}; a refused
  * multipart upload is aborted. The bucket's policy may require the condition
  * ({@code s3:if-none-match}), so no other writer can replace a profile either.
+ *
+ * <p>With an async client the profile thread waits for the upload until it is interrupted: the library
+ * interrupts it when an upload is still running {@code shutdownTimeout} after the application began to
+ * stop, and the upload is then cancelled, not left running. A client's own {@code apiCallTimeout} still
+ * bounds an upload while the application runs.
  *
  * <pre>{@code
  * ProfileStore store = S3ProfileStore.builder()
@@ -87,13 +95,14 @@ public final class S3ProfileStore implements ProfileStore {
 
     /**
      * @throws FileAlreadyExistsException when {@code key} is already stored; the stored object is untouched
+     * @throws InterruptedIOException when the thread was interrupted while an async upload ran; it is cancelled
      */
     @Override
     public String store(String key, Path file) throws IOException {
         long size = Files.size(file);
         try {
             if (asyncClient != null) {
-                asyncClient.putObject(put(key, size), AsyncRequestBody.fromFile(file)).join();
+                await(key, asyncClient.putObject(put(key, size), AsyncRequestBody.fromFile(file)));
             } else if (size > multipartThreshold) {
                 multipart(key, file, size);
             } else {
@@ -113,6 +122,26 @@ public final class S3ProfileStore implements ProfileStore {
 
     private String location(String key) {
         return "s3://" + bucket + "/" + key;
+    }
+
+    /**
+     * Waits for an async request until it completes or the thread is interrupted; then cancels it (the SDK
+     * closes its connection) and keeps the interrupt for the thread's owner. {@code join()} would wait for ever
+     * on a server that never answers, whatever interrupts the thread: shutdown could not stop the upload.
+     */
+    private <T> T await(String key, CompletableFuture<T> request) throws InterruptedIOException {
+        try {
+            return request.get();
+        } catch (InterruptedException e) {
+            request.cancel(true);
+            Thread.currentThread().interrupt();
+            InterruptedIOException stopped = new InterruptedIOException("S3 upload of " + location(key)
+                    + " cancelled: the profile thread was interrupted (the application is stopping)");
+            stopped.initCause(e);
+            throw stopped;
+        } catch (ExecutionException e) {
+            throw new CompletionException(e.getCause());
+        }
     }
 
     /**
@@ -162,7 +191,9 @@ public final class S3ProfileStore implements ProfileStore {
         String uploadId;
         try {
             uploadId = client != null ? client.createMultipartUpload(create).uploadId()
-                    : asyncClient.createMultipartUpload(create).join().uploadId();
+                    : await(key, asyncClient.createMultipartUpload(create)).uploadId();
+        } catch (InterruptedIOException e) {
+            return "not asked again: " + e.getMessage();
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             AwsServiceException refusal = serviceRefusal(cause);
@@ -176,9 +207,9 @@ public final class S3ProfileStore implements ProfileStore {
             if (client != null) {
                 client.abortMultipartUpload(abort);
             } else {
-                asyncClient.abortMultipartUpload(abort).join();
+                await(key, asyncClient.abortMultipartUpload(abort));
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             aborted = " (the check's empty multipart upload " + uploadId + " could not be aborted: " + e.getMessage() + ")";
         }
         return "asked again without a body, S3 accepted these credentials for this key, so the connection failed, "

@@ -2,14 +2,18 @@ package dev.allocline.profile;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.allocline.testing.ResettingProxy;
+import dev.allocline.testing.Eventually;
 import dev.allocline.testing.S3Server;
+import dev.allocline.testing.SilentServer;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -18,6 +22,8 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -353,6 +359,41 @@ class S3ProfileStoreTest {
             IOException e = assertThrows(IOException.class, () -> store.store("prod/profiles/taken-async-big.jfr", second));
             assertRefusedAsTaken(e, "prod/profiles/taken-async-big.jfr");
             assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async-big.jfr"));
+        }
+    }
+
+    /**
+     * An async client with no timeout of its own, against a server that never answers: the upload would hang for
+     * ever. Interrupting the profile thread (what shutdown does after {@code shutdownTimeout}) must end the wait and
+     * cancel the request, not leave it running.
+     */
+    @Test
+    void anAsyncUploadThatIsNeverAnsweredIsCancelledWhenItsThreadIsInterrupted(@TempDir Path dir) throws Exception {
+        Path f = randomFile(dir, 100_000);
+        try (SilentServer silent = new SilentServer();
+             S3AsyncClient async = S3Server.asyncClient(URI.create("http://127.0.0.1:" + silent.port()), 64L << 20)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            AtomicBoolean stillInterrupted = new AtomicBoolean();
+            Thread profileThread = new Thread(() -> {
+                try {
+                    store.store("prod/profiles/hung.jfr", f);
+                    outcome.set(new AssertionError("stored on a server that never answers"));
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }, "test-profile-thread");
+            profileThread.setDaemon(true); // a wait that ignores the interrupt must not keep the test JVM alive
+            profileThread.start();
+            Eventually.that("the upload reached the server", () -> silent.received() > 0);
+            profileThread.interrupt();
+            profileThread.join(10_000);
+            assertFalse(profileThread.isAlive(), "the store still waits for an answer after its thread was interrupted");
+            assertTrue(outcome.get() instanceof InterruptedIOException, () -> "outcome: " + outcome.get());
+            assertTrue(outcome.get().getMessage().contains("s3://profiles/prod/profiles/hung.jfr"), outcome.get()::getMessage);
+            assertTrue(stillInterrupted.get(), "the thread's interrupt status is kept for its owner");
+            Eventually.that("the request's connection closed by the client", () -> silent.closedByClient() > 0);
         }
     }
 }

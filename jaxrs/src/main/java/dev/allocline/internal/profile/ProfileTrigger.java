@@ -364,7 +364,7 @@ public final class ProfileTrigger implements AutoCloseable {
         try {
             if (!worker.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 failures.warn("profile-shutdown", "allocline: a profile upload was still running after "
-                        + timeout + " at shutdown; abandoning it", null);
+                        + timeout + " at shutdown; interrupting it", null);
                 worker.shutdownNow();
             }
         } catch (InterruptedException e) {
