@@ -57,7 +57,7 @@ public final class AllocLineRuntime {
             }
         }
         // Every platform thread until ThreadWork keeps its stacks in WorkingThreads' slots (#36 item 5): then
-        // WorkingThreads.registry(), and only threads working for a request can raise the sampling rate.
+        // WorkingThreads.of(this), and only threads working for one of its requests can raise the sampling rate.
         this.profiles = settings.profiling()
                 ? new ProfileTrigger(settings, failures, listeners, RequestThreads.everyThread()) : null;
         this.skip = settings.skip();

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * its last request (an instance of a class of the library would pin a web application's class loader after
  * an undeploy, until the map happened to expunge the entry).
  *
- * <p>Threading: {@link #top()} and {@link #top(Segment)} act on the calling thread's own slot; {@link #working}
- * is called from the poll's thread and reads every slot racily (a plain element: a thread entering or leaving a
+ * <p>Threading: {@link #top()} and {@link #top(Segment)} act on the calling thread's own slot; {@link #of}'s
+ * listing is called from the poll's thread and reads every slot racily (a plain element: a thread entering or leaving a
  * moment later is seen at the next poll); registration is synchronized. The registry holds slots weakly: a
  * thread that ends takes its slot with it. Virtual threads get a slot that is never registered (no counter of
  * theirs can be read from another thread). Not API.
@@ -26,7 +26,6 @@ import java.util.Arrays;
 final class WorkingThreads {
 
     private static final ThreadLocal<Object[]> SLOTS = new ThreadLocal<>();
-    private static final RequestThreads REGISTRY = WorkingThreads::working;
 
     /** The registered slots and their threads' ids; replaced whole at each registration, read without a lock. */
     private static volatile Registered registered = new Registered(newArray(0), new long[0]);
@@ -55,19 +54,31 @@ final class WorkingThreads {
         slot[0] = top;
     }
 
-    /** The platform threads that work for a request now, as the sampling boost's poll reads them. */
-    static RequestThreads registry() {
-        return REGISTRY;
+    /**
+     * The platform threads that work for a request of {@code runtime} now, as its sampling boost's poll reads
+     * them: each application's boost is raised by its own requests, and spends its own duty cycle on them.
+     */
+    static RequestThreads of(AllocLineRuntime runtime) {
+        return ids -> working(runtime, ids);
     }
 
-    /** See {@link RequestThreads#working(long[])}: the threads of the registered slots that hold a segment. */
-    private static int working(long[] ids) {
+    /**
+     * See {@link RequestThreads#working(long[])}: the threads whose top open segment is one of {@code runtime}'s.
+     * A closed segment stays on top of its thread until the thread next enters or leaves (its request finished
+     * elsewhere): it is skipped as {@link ThreadWork#current()} skips it, through the final {@code below} links
+     * and the volatile {@code closed} flags, both safe to read from this thread.
+     */
+    private static int working(AllocLineRuntime runtime, long[] ids) {
         Registered r = registered;
         WeakReference<Object[]>[] slots = r.slots();
         int n = 0;
         for (int i = 0; i < slots.length; i++) {
             Object[] slot = slots[i].get();
-            if (slot != null && slot[0] != null) {
+            Segment s = slot == null ? null : (Segment) slot[0];
+            while (s != null && s.closed) {
+                s = s.below;
+            }
+            if (s != null && s.owner.runtime == runtime) {
                 if (n < ids.length) {
                     ids[n] = r.threadIds()[i];
                 }

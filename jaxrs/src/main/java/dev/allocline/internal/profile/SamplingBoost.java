@@ -135,6 +135,11 @@ final class SamplingBoost implements AutoCloseable {
         return boosted;
     }
 
+    /** The armed recording's allocation-sample throttle now (for tests and diagnostics). */
+    String throttle() {
+        return armed.getSettings().get("jdk.ObjectAllocationSample#throttle");
+    }
+
     /** How many times the duty-cycle cap stopped or refused a boost (for tests and diagnostics). */
     long cappedTimes() {
         return cappedTimes;

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class WorkingThreadsTest {
 
-    static final RequestThreads REGISTRY = WorkingThreads.registry();
+    static final AllocLineRuntime RUNTIME = runtime();
+    static final RequestThreads REGISTRY = WorkingThreads.of(RUNTIME);
 
     static AllocLineRuntime runtime() {
         return new AllocLineRuntime(new AllocLineSettings(List.of(), false, Duration.ofMillis(1),
@@ -37,18 +38,29 @@ class WorkingThreadsTest {
                 Duration.ofSeconds(1), List.of(), null, null, null, false));
     }
 
-    /** A real segment of a request on the calling thread (the request is finished at once: only its type matters). */
-    static Segment aSegment() {
-        Request r = new Request(runtime(), "r", Request.Sight.EVERY_STRETCH);
+    /**
+     * An open segment of a request of {@code runtime} on the calling thread, as ThreadWork pushes it (the request
+     * is begun; the tests then put its segment in the thread's slot themselves, as ThreadWork would).
+     */
+    static Segment anOpenSegment(AllocLineRuntime runtime) {
+        Request r = new Request(runtime, "r", Request.Sight.EVERY_STRETCH);
         r.begin();
         Segment s = ThreadWork.top();
-        r.finish(true);
+        assertFalse(s.closed);
         return s;
     }
 
+    static Segment anOpenSegment() {
+        return anOpenSegment(RUNTIME);
+    }
+
     static boolean listed(long threadId) {
-        long[] ids = new long[REGISTRY.working(new long[0]) + 16];
-        int n = Math.min(REGISTRY.working(ids), ids.length);
+        return listedBy(REGISTRY, threadId);
+    }
+
+    static boolean listedBy(RequestThreads registry, long threadId) {
+        long[] ids = new long[registry.working(new long[0]) + 16];
+        int n = Math.min(registry.working(ids), ids.length);
         for (int i = 0; i < n; i++) {
             if (ids[i] == threadId) {
                 return true;
@@ -78,7 +90,7 @@ class WorkingThreadsTest {
     void aThreadIsListedExactlyWhileItHoldsASegment() throws InterruptedException {
         onAThread(() -> {
             long me = Thread.currentThread().getId();
-            Segment s = aSegment();
+            Segment s = anOpenSegment();
             assertFalse(listed(me), "listed before it worked for a request");
             WorkingThreads.top(s);
             assertSame(s, WorkingThreads.top());
@@ -89,13 +101,47 @@ class WorkingThreadsTest {
         });
     }
 
+    /** A request that finished on another thread leaves its closed segment on top until this thread moves on. */
+    @Test
+    void aThreadWhoseTopSegmentIsClosedIsNotListed() throws InterruptedException {
+        onAThread(() -> {
+            Segment s = anOpenSegment();
+            WorkingThreads.top(s);
+            assertTrue(listed(Thread.currentThread().getId()));
+            Thread elsewhere = new Thread(() -> s.owner.finish(true)); // closes the segment from another thread
+            elsewhere.start();
+            try {
+                elsewhere.join(10_000);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertTrue(s.closed);
+            assertSame(s, WorkingThreads.top());
+            assertFalse(listed(Thread.currentThread().getId()), "listed for a request that has finished");
+            WorkingThreads.top(null);
+        });
+    }
+
+    /** Each application's boost is raised by its own requests only. */
+    @Test
+    void aThreadWorkingForAnotherApplicationIsNotListed() throws InterruptedException {
+        AllocLineRuntime other = runtime();
+        onAThread(() -> {
+            long me = Thread.currentThread().getId();
+            WorkingThreads.top(anOpenSegment(other));
+            assertFalse(listed(me), "listed for another application's request");
+            assertTrue(listedBy(WorkingThreads.of(other), me), "not listed for its own application");
+            WorkingThreads.top(null);
+        });
+    }
+
     @Test
     void aThreadThatEndedIsDropped() throws InterruptedException {
         AtomicReference<WeakReference<Thread>> ended = new AtomicReference<>();
         CountDownLatch working = new CountDownLatch(1);
         CountDownLatch end = new CountDownLatch(1);
         Thread t = new Thread(() -> {
-            WorkingThreads.top(aSegment()); // and never leaves: the thread ends inside its request
+            WorkingThreads.top(anOpenSegment()); // and never leaves: the thread ends inside its request
             working.countDown();
             try {
                 end.await();
@@ -131,7 +177,7 @@ class WorkingThreadsTest {
         }
         try {
             boolean[] seen = virtual.submit(() -> {
-                WorkingThreads.top(aSegment());
+                WorkingThreads.top(anOpenSegment());
                 boolean listedWhileWorking = listed(Thread.currentThread().getId());
                 WorkingThreads.top(null);
                 return new boolean[] {ThreadAllocationCounter.isVirtual(Thread.currentThread()), listedWhileWorking};
@@ -152,7 +198,7 @@ class WorkingThreadsTest {
         for (int i = 0; i < n; i++) {
             boolean works = i % 2 == 0;
             threads[i] = new Thread(() -> {
-                WorkingThreads.top(aSegment());
+                WorkingThreads.top(anOpenSegment());
                 if (!works) {
                     WorkingThreads.top(null);
                 }

@@ -10,14 +10,13 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import jdk.jfr.FlightRecorder;
-import jdk.jfr.Recording;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The sampling boost's rules, read poll by poll: its clock and its threads are the test's (synthetic
- * {@code nanoTime} steps of 10 ms, thread ids with counters the test sets), its JFR recording is real. Which
+ * {@code nanoTime} steps of 10 ms, thread ids with counters the test sets), its JFR recording is real (its
+ * throttle is read back from the recording). Which
  * threads work for a request is what the poll is given ({@link RequestThreads}); only they can raise the rate,
  * at most a tenth of any minute, and a poll allocates nothing.
  */
@@ -72,12 +71,9 @@ class SamplingBoostTest {
         }
     }
 
-    /** The throttle of allocline's boost recording, through JFR's own API. */
-    private static String throttle() {
-        List<Recording> boosts = FlightRecorder.getFlightRecorder().getRecordings().stream()
-                .filter(r -> "allocline-boost".equals(r.getName())).toList();
-        assertEquals(1, boosts.size(), "one boost recording");
-        return boosts.get(0).getSettings().get("jdk.ObjectAllocationSample#throttle");
+    /** The throttle of this boost's recording, as JFR holds it (other applications' boosts may run in this JVM). */
+    private String throttle() {
+        return boost.throttle();
     }
 
     @Test
