@@ -40,7 +40,8 @@ class WorkingThreadsTest {
 
     /**
      * An open segment of a request of {@code runtime} on the calling thread, as ThreadWork pushes it (the request
-     * is begun; the tests then put its segment in the thread's slot themselves, as ThreadWork would).
+     * is begun); the tests then set the thread's slot themselves, as ThreadWork does, whether or not ThreadWork
+     * keeps its stack there yet.
      */
     static Segment anOpenSegment(AllocLineRuntime runtime) {
         Request r = new Request(runtime, "r", Request.Sight.EVERY_STRETCH);
@@ -90,8 +91,10 @@ class WorkingThreadsTest {
     void aThreadIsListedExactlyWhileItHoldsASegment() throws InterruptedException {
         onAThread(() -> {
             long me = Thread.currentThread().getId();
-            Segment s = anOpenSegment();
             assertFalse(listed(me), "listed before it worked for a request");
+            Segment s = anOpenSegment();
+            WorkingThreads.top(null); // whatever ThreadWork put there: the test sets the slot itself
+            assertFalse(listed(me), "listed with nothing in its slot");
             WorkingThreads.top(s);
             assertSame(s, WorkingThreads.top());
             assertTrue(listed(me), "not listed while it works for a request");
