@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
 import jdk.jfr.Recording;
 
@@ -40,6 +41,7 @@ import jdk.jfr.Recording;
 final class SamplingBoost implements AutoCloseable {
 
     static final long POLL_MILLIS = 10;
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
     /** About 20,000 samples/s at most; in practice bounded by TLAB refills (one sample per refill at most). */
     static final String BOOST_THROTTLE = "20/ms";
     static final int DUTY_CAP_PERCENT = 10;
@@ -147,12 +149,11 @@ final class SamplingBoost implements AutoCloseable {
 
     private void run() {
         try {
-            while (!closed) {
+            while (!closed && !Thread.currentThread().isInterrupted()) {
                 poll(System.nanoTime());
-                Thread.sleep(POLL_MILLIS);
+                // Not Thread.sleep: from JDK 21 on it allocates a ThreadSleepEvent per call (40 B, every 10 ms).
+                LockSupport.parkNanos(POLL_NANOS);
             }
-        } catch (InterruptedException e) {
-            // closed
         } finally {
             armed.close();
         }
