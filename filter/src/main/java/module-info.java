@@ -12,6 +12,7 @@ module dev.allocline {
     requires java.management;
     requires jdk.management;
     requires jdk.jfr;
+    requires jdk.security.auth; // this process's uid, for the profile temp directory's owner check
     requires static org.slf4j;
     requires static io.opentelemetry.api;
     requires static io.opentelemetry.context;

@@ -4,14 +4,18 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -39,6 +43,18 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * {@link S3AsyncClient}, a single {@code putObject} from the file is issued and multipart is left to
  * the client ({@code S3AsyncClient.builder().multipartEnabled(true)}). Immutable; called on the
  * library's profile thread, one profile at a time.
+ *
+ * <p>A profile is never replaced: every put, and the completion of every multipart upload (the SDK's own
+ * ones too, which complete with the put's condition), carries S3's conditional write
+ * {@code If-None-Match: *}, and S3's {@code 412 Precondition Failed} for a key already stored is turned into
+ * the refusal {@link LocalDirectoryProfileStore} gives, a {@link FileAlreadyExistsException}; a refused
+ * multipart upload is aborted. The bucket's policy may require the condition
+ * ({@code s3:if-none-match}), so no other writer can replace a profile either.
+ *
+ * <p>With an async client the profile thread waits for the upload until it is interrupted: the library
+ * interrupts it when an upload is still running {@code shutdownTimeout} after the application began to
+ * stop, and the upload is then cancelled, not left running. A client's own {@code apiCallTimeout} still
+ * bounds an upload while the application runs.
  *
  * <pre>{@code
  * ProfileStore store = S3ProfileStore.builder()
@@ -77,12 +93,16 @@ public final class S3ProfileStore implements ProfileStore {
         return new Builder();
     }
 
+    /**
+     * @throws FileAlreadyExistsException when {@code key} is already stored; the stored object is untouched
+     * @throws InterruptedIOException when the thread was interrupted while an async upload ran; it is cancelled
+     */
     @Override
     public String store(String key, Path file) throws IOException {
         long size = Files.size(file);
         try {
             if (asyncClient != null) {
-                asyncClient.putObject(put(key, size), AsyncRequestBody.fromFile(file)).join();
+                await(key, asyncClient.putObject(put(key, size), AsyncRequestBody.fromFile(file)));
             } else if (size > multipartThreshold) {
                 multipart(key, file, size);
             } else {
@@ -97,7 +117,31 @@ public final class S3ProfileStore implements ProfileStore {
             // handles one checked failure, and a multipart upload has been aborted by then.
             throw failure(key, e);
         }
+        return location(key);
+    }
+
+    private String location(String key) {
         return "s3://" + bucket + "/" + key;
+    }
+
+    /**
+     * Waits for an async request until it completes or the thread is interrupted; then cancels it (the SDK
+     * closes its connection) and keeps the interrupt for the thread's owner. {@code join()} would wait for ever
+     * on a server that never answers, whatever interrupts the thread: shutdown could not stop the upload.
+     */
+    private <T> T await(String key, CompletableFuture<T> request) throws InterruptedIOException {
+        try {
+            return request.get();
+        } catch (InterruptedException e) {
+            request.cancel(true);
+            Thread.currentThread().interrupt();
+            InterruptedIOException stopped = new InterruptedIOException("S3 upload of " + location(key)
+                    + " cancelled: the profile thread was interrupted (the application is stopping)");
+            stopped.initCause(e);
+            throw stopped;
+        } catch (ExecutionException e) {
+            throw new CompletionException(e.getCause());
+        }
     }
 
     /**
@@ -109,8 +153,15 @@ public final class S3ProfileStore implements ProfileStore {
      * multipart upload is created under the same key and aborted at once. It stores nothing.
      */
     private IOException failure(String key, Throwable e) {
-        String what = "S3 upload of s3://" + bucket + "/" + key + " failed: ";
+        String what = "S3 upload of " + location(key) + " failed: ";
         AwsServiceException refusal = serviceRefusal(e);
+        if (refusal != null && refusal.statusCode() == 412) {
+            // If-None-Match: * failed: something is stored under the key, and S3 kept it.
+            FileAlreadyExistsException taken = new FileAlreadyExistsException(location(key), null,
+                    "a profile is already stored under " + key + " (S3 refused to replace it: " + describe(refusal) + ")");
+            taken.initCause(e);
+            return taken;
+        }
         if (refusal != null) {
             return new IOException(what + "refused by S3: " + describe(refusal), e);
         }
@@ -140,7 +191,9 @@ public final class S3ProfileStore implements ProfileStore {
         String uploadId;
         try {
             uploadId = client != null ? client.createMultipartUpload(create).uploadId()
-                    : asyncClient.createMultipartUpload(create).join().uploadId();
+                    : await(key, asyncClient.createMultipartUpload(create)).uploadId();
+        } catch (InterruptedIOException e) {
+            return "not asked again: " + e.getMessage();
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             AwsServiceException refusal = serviceRefusal(cause);
@@ -154,9 +207,9 @@ public final class S3ProfileStore implements ProfileStore {
             if (client != null) {
                 client.abortMultipartUpload(abort);
             } else {
-                asyncClient.abortMultipartUpload(abort).join();
+                await(key, asyncClient.abortMultipartUpload(abort));
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             aborted = " (the check's empty multipart upload " + uploadId + " could not be aborted: " + e.getMessage() + ")";
         }
         return "asked again without a body, S3 accepted these credentials for this key, so the connection failed, "
@@ -164,8 +217,9 @@ public final class S3ProfileStore implements ProfileStore {
     }
 
     private PutObjectRequest put(String key, long size) {
+        // If-None-Match: * also reaches the CompleteMultipartUpload of an async client's own multipart upload.
         PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size)
-                .contentType("application/octet-stream");
+                .contentType("application/octet-stream").ifNoneMatch("*");
         if (sse != null) {
             b.serverSideEncryption(sse);
         }
@@ -206,7 +260,8 @@ public final class S3ProfileStore implements ProfileStore {
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
             client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
-                    .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build());
+                    .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())
+                    .ifNoneMatch("*").build()); // a 412 here is aborted below, like any failure
         } catch (RuntimeException e) {
             try {
                 client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key)

@@ -6,8 +6,11 @@ package dev.allocline.internal.line;
  * <p>Values that come from the request (path, method, route) are attacker-controlled. A bare value is
  * only written when it consists of characters that cannot end a value or start a new pair; anything
  * else is double-quoted with {@code \"} and {@code \\} escaped and every control character, line
- * separator and lone surrogate written as {@code \\uXXXX}. So a value can never contain a line break,
- * a raw quote, or a space outside quotes, and a parser sees exactly the keys the library wrote. Values
+ * separator, bidirectional embedding, override or isolate control and lone surrogate written as
+ * {@code \\uXXXX}. So a value can never contain a line break, a raw quote, or a space outside quotes, and a
+ * parser sees exactly the keys the library wrote; nor can it make a terminal or log viewer show the line
+ * in another order than a parser reads it (quotes alone do not stop that: a right-to-left override inside
+ * them reorders what follows on screen, "Trojan Source", CVE-2021-42574). Values
  * longer than {@link #MAX_VALUE_CHARS} are cut and marked, so a 64 KB path cannot flood the log.
  */
 public final class Logfmt {
@@ -93,6 +96,9 @@ public final class Logfmt {
     private static boolean needsUnicodeEscape(String s, int i, char c) {
         if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029' || c == '\ufeff') {
             return true;
+        }
+        if ((c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069')) {
+            return true; // LRE RLE PDF LRO RLO, LRI RLI FSI PDI: they reorder what is shown after them
         }
         if (Character.isHighSurrogate(c)) {
             return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1)) || i + 1 >= MAX_VALUE_CHARS;

@@ -63,14 +63,20 @@ public final class ProfileTrigger implements AutoCloseable {
     private SamplingBoost boost;
 
     private final ProfileListener[] listeners;
+    private final RequestThreads requestThreads;
 
     /** A trigger with these settings; {@link #start()} begins recording. */
     public ProfileTrigger(AllocLineSettings settings, RateLimitedLog failures) {
-        this(settings, failures, List.of());
+        this(settings, failures, List.of(), RequestThreads.everyThread());
     }
 
-    /** A trigger that also tells {@code listeners} what became of every overrun. */
-    public ProfileTrigger(AllocLineSettings settings, RateLimitedLog failures, List<ProfileListener> listeners) {
+    /**
+     * A trigger that also tells {@code listeners} what became of every overrun, and raises the sampling rate
+     * only for {@code requestThreads} ({@link SamplingBoost}).
+     */
+    public ProfileTrigger(AllocLineSettings settings, RateLimitedLog failures, List<ProfileListener> listeners,
+                          RequestThreads requestThreads) {
+        this.requestThreads = Objects.requireNonNull(requestThreads, "requestThreads");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.listeners = listeners.toArray(new ProfileListener[0]);
@@ -87,7 +93,8 @@ public final class ProfileTrigger implements AutoCloseable {
         if (settings.profileKind() == ProfileKind.JFR && recording == null) {
             recording = new ContinuousAllocationRecording(settings.jfrThrottle(), settings.jfrMaxAge(),
                     settings.jfrMaxSizeBytes());
-            boost = settings.profileThreshold() > 0 ? new SamplingBoost(settings.profileThreshold(), settings.jfrThrottle()) : null;
+            boost = settings.profileThreshold() > 0
+                    ? new SamplingBoost(settings.profileThreshold(), settings.jfrThrottle(), requestThreads, failures) : null;
         }
     }
 
@@ -364,7 +371,7 @@ public final class ProfileTrigger implements AutoCloseable {
         try {
             if (!worker.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 failures.warn("profile-shutdown", "allocline: a profile upload was still running after "
-                        + timeout + " at shutdown; abandoning it", null);
+                        + timeout + " at shutdown; interrupting it", null);
                 worker.shutdownNow();
             }
         } catch (InterruptedException e) {

@@ -40,7 +40,10 @@ class ContainmentTest {
             }
             List<CanonicalLine> lines = after.drain(Duration.ofMillis(500));
             assertEquals(10, lines.size(), "the sinks after the failing one still get every line");
-            List<LogEvent> warnings = log.events().stream().filter(e -> e.getLevel() == Level.WARN).toList();
+            // Only the sink's: an application of another test class still running in this JVM may warn meanwhile
+            // (its sampling boost reaching its duty-cycle cap while this JVM's threads allocate fast).
+            List<LogEvent> warnings = log.events().stream().filter(e -> e.getLevel() == Level.WARN
+                    && e.getMessage().getFormattedMessage().contains("allocline: sink ")).toList();
             assertEquals(1, warnings.size(), () -> "rate-limited to one warning: " + warnings);
             String msg = warnings.get(0).getMessage().getFormattedMessage();
             assertTrue(msg.contains("sink") && msg.contains("failed") && msg.contains("sink is down"), msg);

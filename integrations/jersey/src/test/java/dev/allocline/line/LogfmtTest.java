@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
 /** No value can break the line, add a key or hide a character. */
 class LogfmtTest {
 
+    /** The embedding, override and isolate controls: U+202A-U+202E and U+2066-U+2069. */
+    static final String BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069";
+
     /** A minimal logfmt parser: what a log pipeline would do with the line. */
     static Map<String, String> parse(String line) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -115,6 +118,23 @@ class LogfmtTest {
         assertEquals("\"/\\ud83d/\"", Logfmt.value("/\ud83d/"));
     }
 
+    /**
+     * The embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) reorder what a terminal or a
+     * log viewer shows ("Trojan Source", CVE-2021-42574): quoted but raw, a value could make the rest of the line
+     * read differently from what a parser sees. Each is written as an escape, so the line shows in logical order.
+     */
+    @Test
+    void bidiControlsAreEscapedNotOnlyQuoted() {
+        for (char c : BIDI_CONTROLS.toCharArray()) {
+            String v = Logfmt.value("/a" + c + "b");
+            assertEquals(String.format("\"/a\\u%04xb\"", (int) c), v, "U+" + Integer.toHexString(c));
+        }
+        String evil = "/admin\u202e\u2066 status=200\u2069\u2066";
+        String text = CanonicalLineFormat.logfmt(lineWith("GET", evil));
+        assertTrue(text.chars().noneMatch(c -> BIDI_CONTROLS.indexOf(c) >= 0), () -> "raw bidi control in " + text);
+        assertEquals(evil, parse(text).get("http_path"), "the value still round-trips");
+    }
+
     @Test
     void emptyValueIsQuoted() {
         assertEquals("\"\"", Logfmt.value(""));
@@ -135,11 +155,12 @@ class LogfmtTest {
             StringBuilder sb = new StringBuilder();
             int len = r.nextInt(40);
             for (int i = 0; i < len; i++) {
-                int pick = r.nextInt(6);
+                int pick = r.nextInt(7);
                 char c = pick == 0 ? (char) r.nextInt(0x20)
                         : pick == 1 ? "\"\\= \n\r\t".charAt(r.nextInt(7))
                         : pick == 2 ? (char) (0xd800 + r.nextInt(0x800))
                         : pick == 3 ? (char) r.nextInt(0x10000)
+                        : pick == 4 ? BIDI_CONTROLS.charAt(r.nextInt(BIDI_CONTROLS.length()))
                         : (char) (0x20 + r.nextInt(0x5f));
                 sb.append(c);
             }
@@ -148,6 +169,7 @@ class LogfmtTest {
             CanonicalLine line = withFields(lineWith(value, value), Map.of("team", value));
             String text = CanonicalLineFormat.logfmt(line);
             assertFalse(text.contains("\n") || text.contains("\r"), text);
+            assertTrue(text.chars().noneMatch(ch -> BIDI_CONTROLS.indexOf(ch) >= 0), () -> "raw bidi control in " + text);
             Map<String, String> m = parse(text);
             assertEquals(CanonicalLineFormat.fields(line).keySet(), m.keySet());
             // Lone surrogates are escaped one by one; everything else round-trips exactly.

@@ -9,10 +9,12 @@ import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.jersey.AllocLineFeature;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.testing.CapturedLog;
+import dev.allocline.testing.Eventually;
 import dev.allocline.testing.LineCollector;
 import dev.allocline.testing.LoopbackServer;
 import dev.allocline.testing.ProfiledApi;
 import dev.allocline.testing.S3Server;
+import dev.allocline.testing.SilentServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -37,6 +39,7 @@ import org.apache.logging.log4j.message.MapMessage;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** Overrunning requests get a profile, off the request path, safely under storms and failures. */
@@ -332,6 +335,35 @@ class ProfileCaptureTest {
             Thread.sleep(20);
         }
         assertEmptyDir(tmp.resolve("work"));
+    }
+
+    /**
+     * The S3 store with an async client that has no timeout of its own, against a server that never answers:
+     * closing the application must stop the upload after {@code shutdownTimeout}, and the profile still gets its
+     * one line (not stored) with nothing left on disk. A wait on the upload that ignores the interrupt would hold
+     * the profile thread, the line and the temporary file for ever.
+     */
+    @Test
+    void shutdownStopsAnAsyncS3UploadThatIsNeverAnswered(@TempDir Path tmp) throws Exception {
+        LineCollector lines = new LineCollector();
+        try (SilentServer silent = new SilentServer();
+             S3AsyncClient async = S3Server.asyncClient(java.net.URI.create("http://127.0.0.1:" + silent.port()), 64L << 20);
+             CapturedLog log = CapturedLog.of(ProfileTrigger.PROFILE_LOGGER)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            LoopbackServer server = LoopbackServer.start(app(lines, profiles(store, tmp.resolve("work"))
+                    .shutdownTimeout(Duration.ofMillis(500))));
+            assertEquals(200, server.get("/profiled/overrun/40").statusCode());
+            String key = lines.next().profileKey().orElseThrow();
+            Eventually.within(60_000, "the upload reached the server", () -> silent.received() > 0);
+            server.close();
+            Map<String, String> p = awaitProfileLine(log, 0);
+            assertEquals(key, p.get("profile_key"));
+            assertEquals("false", p.get("stored"), p::toString);
+            assertEquals("store_failed", p.get("reason"), p::toString);
+            assertTrue(p.get("detail").contains("InterruptedIOException"), p::toString);
+            assertEmptyDir(tmp.resolve("work"));
+            Eventually.that("the request's connection closed by the client", () -> silent.closedByClient() > 0);
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.allocline.internal.profile.PrivateDirectory;
 import dev.allocline.internal.profile.ProfileTrigger;
 import dev.allocline.jersey.AllocLineFeature;
 import dev.allocline.line.CanonicalLine;
@@ -150,5 +151,102 @@ class ProfileTempDirectoryTest {
                 .build());
         assertTrue(e.getMessage().contains("profileTempDirectory") && e.getMessage().contains("owned by nobody"),
                 e.getMessage());
+    }
+    /**
+     * Runs {@code body} with {@code user.name} set to {@code name}, as {@code -Duser.name=...} or a container
+     * with a random UID (whose {@code user.name} is {@code ?}) leaves it; the JVM's real user is unchanged.
+     */
+    private static void withUserName(String name, ThrowingRunnable body) throws Exception {
+        String real = System.getProperty("user.name");
+        System.setProperty("user.name", name);
+        try {
+            body.run();
+        } finally {
+            System.setProperty("user.name", real);
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** A directory given to {@code nobody}; the test is skipped where owners cannot be changed (not root). */
+    private static Path ownedByNobody(Path tmp) throws IOException {
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        try {
+            Files.setOwner(work, work.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+            Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
+        } catch (IOException | UnsupportedOperationException e) {
+            assumeTrue(false, "cannot give a directory to another user here: " + e);
+        }
+        return work;
+    }
+
+    private static IllegalArgumentException refusedAtBuild(Path work) {
+        return assertThrows(IllegalArgumentException.class, () -> AllocLineFeature.builder()
+                .profileThresholdBytes(THRESHOLD).profileStore((k, file) -> "never://" + k).profileTempDirectory(work)
+                .build());
+    }
+
+    /**
+     * A container with a random UID has no passwd entry for it: {@code user.name} is {@code ?}, which names no
+     * user. The owner check must still refuse another user's directory (it compared names, and with no name for
+     * this JVM's user it let every directory pass).
+     */
+    @Test
+    void anotherUsersDirectoryIsRefusedWhenUserNameNamesNoUser(@TempDir Path tmp) throws Exception {
+        Path work = ownedByNobody(tmp);
+        withUserName("?", () -> {
+            IllegalArgumentException e = refusedAtBuild(work);
+            assertTrue(e.getMessage().contains("profileTempDirectory") && e.getMessage().contains("owned by nobody"),
+                    e.getMessage());
+        });
+    }
+
+    /** {@code -Duser.name=nobody} does not make nobody's directory this JVM's. */
+    @Test
+    void anotherUsersDirectoryIsRefusedWhenUserNameIsOverriddenToItsOwner(@TempDir Path tmp) throws Exception {
+        Path work = ownedByNobody(tmp);
+        withUserName("nobody", () -> {
+            IllegalArgumentException e = refusedAtBuild(work);
+            assertTrue(e.getMessage().contains("owned by nobody"), e.getMessage());
+        });
+        // and at capture, where the name can have changed since the build
+        withUserName("nobody", () -> {
+            IOException e = assertThrows(IOException.class, () -> PrivateDirectory.prepare(work));
+            assertTrue(e.getMessage().contains("owned by nobody"), e.getMessage());
+        });
+    }
+
+    /** {@code user.name} naming another existing user does not make this JVM's own directory look foreign. */
+    @Test
+    void anOwnDirectoryIsAcceptedWhateverUserNameSays(@TempDir Path tmp) throws Exception {
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        String me = Files.getOwner(work, LinkOption.NOFOLLOW_LINKS).getName();
+        String someoneElse = me.equals("root") ? "nobody" : "root";
+        withUserName(someoneElse, () -> {
+            assertEquals(null, PrivateDirectory.problem(work), "an own directory has no problem");
+            assertEquals(work, PrivateDirectory.prepare(work));
+        });
+    }
+
+    /**
+     * Where no file can be created in the directory, no owner can be established for this JVM: said once (not at
+     * every check), naming the setting. Nothing can be written there either, so no profile reaches it.
+     */
+    @Test
+    void aDirectoryWhereNoOwnerCanBeEstablishedIsWarnedAboutOnce() throws Exception {
+        Path proc = Path.of("/proc/self/fdinfo");
+        assumeTrue(Files.isDirectory(proc) && POSIX, "needs Linux's /proc, where no file can be created");
+        try (CapturedLog log = CapturedLog.of("dev.allocline")) {
+            for (int i = 0; i < 3; i++) {
+                PrivateDirectory.problem(proc);
+            }
+            List<String> warnings = log.events().stream().map(e -> e.getMessage().getFormattedMessage())
+                    .filter(m -> m.contains(proc.toString())).toList();
+            assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
+            assertTrue(warnings.get(0).contains("profileTempDirectory") && warnings.get(0).contains("owner"),
+                    warnings.get(0));
+        }
     }
 }

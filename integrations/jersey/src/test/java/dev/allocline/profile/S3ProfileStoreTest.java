@@ -2,21 +2,28 @@ package dev.allocline.profile;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.allocline.testing.ResettingProxy;
+import dev.allocline.testing.Eventually;
 import dev.allocline.testing.S3Server;
+import dev.allocline.testing.SilentServer;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -286,5 +294,106 @@ class S3ProfileStoreTest {
         e = assertThrows(IllegalArgumentException.class, () -> S3ProfileStore.builder().client(client).bucket("b")
                 .serverSideEncryption(ServerSideEncryption.AES256).kmsKeyId("k").build());
         assertTrue(e.getMessage().contains("kmsKeyId"), e.getMessage());
+    }
+    /** The local store refuses a key it holds ({@link LocalDirectoryProfileStoreTest}); so must S3, whatever the path. */
+    private static void assertRefusedAsTaken(IOException e, String key) {
+        assertTrue(e instanceof FileAlreadyExistsException, () -> "not the refusal of a taken key: " + e);
+        assertTrue(e.getMessage().contains("a profile is already stored under " + key), e::getMessage);
+        assertTrue(e.getMessage().contains("s3://profiles/" + key), e::getMessage);
+    }
+
+    private static byte[] stored(String key) {
+        return client.getObjectAsBytes(b -> b.bucket("profiles").key(key)).asByteArray();
+    }
+
+    @Test
+    void aKeyThatIsTakenIsRefusedAndTheStoredProfileKept(@TempDir Path dir) throws IOException {
+        ProfileStore store = S3ProfileStore.builder().client(client).bucket("profiles").build();
+        Path first = randomFile(dir, 1000);
+        store.store("prod/profiles/taken.jfr", first);
+        Path second = randomFile(dir, 2000);
+        IOException e = assertThrows(IOException.class, () -> store.store("prod/profiles/taken.jfr", second));
+        assertRefusedAsTaken(e, "prod/profiles/taken.jfr");
+        assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken.jfr"), "the first profile is untouched");
+    }
+
+    @Test
+    void aMultipartUploadToATakenKeyIsRefusedAndLeavesNoUploadBehind(@TempDir Path dir) throws IOException {
+        s3.createBucket("taken-multipart");
+        String key = "prod/profiles/taken-big.jfr";
+        Path first = randomFile(dir, 1000);
+        S3ProfileStore.builder().client(client).bucket("taken-multipart").build().store(key, first);
+        ProfileStore store = S3ProfileStore.builder().client(client).bucket("taken-multipart")
+                .multipartThresholdBytes(5L << 20).partSizeBytes(5L << 20).build();
+        IOException e = assertThrows(IOException.class, () -> store.store(key, randomFile(dir, 11 * 1024 * 1024)));
+        assertTrue(e instanceof FileAlreadyExistsException, () -> "not the refusal of a taken key: " + e);
+        assertTrue(e.getMessage().contains("a profile is already stored under " + key), e::getMessage);
+        assertArrayEquals(Files.readAllBytes(first),
+                client.getObjectAsBytes(b -> b.bucket("taken-multipart").key(key)).asByteArray(), "the first is untouched");
+        assertTrue(client.listMultipartUploads(b -> b.bucket("taken-multipart")).uploads().isEmpty(),
+                "the refused multipart upload was left in the bucket");
+    }
+
+    @Test
+    void anAsyncPutToATakenKeyIsRefused(@TempDir Path dir) throws IOException {
+        try (S3AsyncClient async = s3.asyncClient(64L << 20)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            Path first = randomFile(dir, 1000);
+            assertEquals("s3://profiles/prod/profiles/taken-async.jfr", store.store("prod/profiles/taken-async.jfr", first));
+            IOException e = assertThrows(IOException.class,
+                    () -> store.store("prod/profiles/taken-async.jfr", randomFile(dir, 2000)));
+            assertRefusedAsTaken(e, "prod/profiles/taken-async.jfr");
+            assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async.jfr"));
+        }
+    }
+
+    /** The SDK's own multipart upload (an async client with multipart on) completes with the put's condition. */
+    @Test
+    void anAsyncMultipartUploadToATakenKeyIsRefused(@TempDir Path dir) throws IOException {
+        try (S3AsyncClient async = s3.asyncClient(5L << 20)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            Path first = randomFile(dir, 11 * 1024 * 1024);
+            store.store("prod/profiles/taken-async-big.jfr", first);
+            assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async-big.jfr"), "stored in parts");
+            Path second = randomFile(dir, 12 * 1024 * 1024);
+            IOException e = assertThrows(IOException.class, () -> store.store("prod/profiles/taken-async-big.jfr", second));
+            assertRefusedAsTaken(e, "prod/profiles/taken-async-big.jfr");
+            assertArrayEquals(Files.readAllBytes(first), stored("prod/profiles/taken-async-big.jfr"));
+        }
+    }
+
+    /**
+     * An async client with no timeout of its own, against a server that never answers: the upload would hang for
+     * ever. Interrupting the profile thread (what shutdown does after {@code shutdownTimeout}) must end the wait and
+     * cancel the request, not leave it running.
+     */
+    @Test
+    void anAsyncUploadThatIsNeverAnsweredIsCancelledWhenItsThreadIsInterrupted(@TempDir Path dir) throws Exception {
+        Path f = randomFile(dir, 100_000);
+        try (SilentServer silent = new SilentServer();
+             S3AsyncClient async = S3Server.asyncClient(URI.create("http://127.0.0.1:" + silent.port()), 64L << 20)) {
+            ProfileStore store = S3ProfileStore.builder().asyncClient(async).bucket("profiles").build();
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            AtomicBoolean stillInterrupted = new AtomicBoolean();
+            Thread profileThread = new Thread(() -> {
+                try {
+                    store.store("prod/profiles/hung.jfr", f);
+                    outcome.set(new AssertionError("stored on a server that never answers"));
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }, "test-profile-thread");
+            profileThread.setDaemon(true); // a wait that ignores the interrupt must not keep the test JVM alive
+            profileThread.start();
+            Eventually.that("the upload reached the server", () -> silent.received() > 0);
+            profileThread.interrupt();
+            profileThread.join(10_000);
+            assertFalse(profileThread.isAlive(), "the store still waits for an answer after its thread was interrupted");
+            assertTrue(outcome.get() instanceof InterruptedIOException, () -> "outcome: " + outcome.get());
+            assertTrue(outcome.get().getMessage().contains("s3://profiles/prod/profiles/hung.jfr"), outcome.get()::getMessage);
+            assertTrue(stillInterrupted.get(), "the thread's interrupt status is kept for its owner");
+            Eventually.that("the request's connection closed by the client", () -> silent.closedByClient() > 0);
+        }
     }
 }

@@ -48,6 +48,8 @@ class HostileInputTest {
             "/load/small/nul%00bell%07esc%1b%5B31m",
             "/load/small/%C3%28%FF%FEinvalid-utf8",
             "/load/small/caf%C3%A9-%F0%9F%98%80-%E2%80%A8sep",
+            // U+202E and U+2066/U+2069 (right-to-left override, isolates): reorder what a log viewer shows
+            "/load/small/%E2%80%AEnimda%E2%81%A6%20status=200%E2%81%A9",
             "/load/small/" + "a".repeat(60_000),
             "/load/small/key=value&other=%3D%3D",
             "/nope/%0a%0d%09\\\"");
@@ -57,6 +59,8 @@ class HostileInputTest {
         assertFalse(text.contains("\n") || text.contains("\r"), "one line: " + text);
         for (char c : text.toCharArray()) {
             assertTrue(c >= 0x20 && c != 0x7f, () -> "control character in " + text);
+            assertFalse((c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069'),
+                    () -> "raw bidi control character in " + text);
         }
         assertEquals(KEYS, union(KEYS, parseKeys(text)), () -> "only the library's keys: " + text);
 
@@ -148,7 +152,7 @@ class HostileInputTest {
         LineCollector lines = new LineCollector();
         InProcess app = new InProcess(new ResourceConfig(LoadApi.class)
                 .register(AllocLineFeature.builder().defaultSink(false).sink(lines).build()));
-        List<String> methods = List.of("GET", "GE\nT", "X status=1", "\u0000", "P\"O\\ST", "\u2028");
+        List<String> methods = List.of("GET", "GE\nT", "X status=1", "\u0000", "P\"O\\ST", "\u2028", "\u202eTEG");
         int n = 0;
         for (String m : methods) {
             for (String p : PATHS) {

@@ -7,7 +7,9 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -89,6 +91,28 @@ public final class S3Server implements AutoCloseable {
                 .region(Region.US_EAST_1)
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secret)))
+                .build();
+    }
+
+    /**
+     * An asynchronous client (Netty) with the SDK's multipart upload on above {@code multipartThresholdBytes},
+     * retries off and no timeout of its own, only the endpoint and the credentials set.
+     */
+    public S3AsyncClient asyncClient(long multipartThresholdBytes) {
+        return asyncClient(endpoint, multipartThresholdBytes);
+    }
+
+    /** As {@link #asyncClient(long)}, against {@code endpoint} (a proxy or a server that never answers). */
+    public static S3AsyncClient asyncClient(URI endpoint, long multipartThresholdBytes) {
+        return S3AsyncClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO))
+                .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(1)))
+                .multipartEnabled(true)
+                .multipartConfiguration(m -> m.thresholdInBytes(multipartThresholdBytes).minimumPartSizeInBytes(5L << 20))
                 .build();
     }
 
