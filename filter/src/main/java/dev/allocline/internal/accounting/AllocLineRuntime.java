@@ -5,7 +5,6 @@ import dev.allocline.internal.AllocLineSettings;
 import dev.allocline.internal.meter.ProcessAllocationSampler;
 import dev.allocline.internal.meter.ThreadAllocationCounter;
 import dev.allocline.internal.profile.ProfileTrigger;
-import dev.allocline.internal.profile.RequestThreads;
 import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.line.CanonicalLineSink;
@@ -56,10 +55,10 @@ public final class AllocLineRuntime {
                 listeners.add((ProfileListener) sink);
             }
         }
-        // Every platform thread until ThreadWork keeps its stacks in WorkingThreads' slots (#36 item 5): then
-        // WorkingThreads.of(this), and only threads working for one of its requests can raise the sampling rate.
+        // Only threads working for one of its requests (ThreadWork keeps their stacks in WorkingThreads' slots)
+        // can raise the sampling rate.
         this.profiles = settings.profiling()
-                ? new ProfileTrigger(settings, failures, listeners, RequestThreads.everyThread()) : null;
+                ? new ProfileTrigger(settings, failures, listeners, WorkingThreads.of(this)) : null;
         this.skip = settings.skip();
         this.context = LoggingContext.create(settings.contextKey(), contextSharedByRequest);
         this.pending = new PendingRequests(failures);

@@ -23,7 +23,8 @@ package dev.allocline.internal.accounting;
  *     work, flagged, never another request's or the pool's work.</li>
  * </ol>
  *
- * <p>Threading: every method acts on the calling thread's own stack of segments (a {@code ThreadLocal});
+ * <p>Threading: every method acts on the calling thread's own stack of segments (its top is kept in the thread's
+ * {@link WorkingThreads} slot, a thread-local the sampling boost's poll can also read);
  * a request's totals are guarded by that request's monitor, and no method holds two requests' monitors.
  *
  * <p>Hygiene: leaving the last segment clears the thread-local (the entry stays, holding null, so the
@@ -33,8 +34,6 @@ package dev.allocline.internal.accounting;
  * Not API.
  */
 public final class ThreadWork {
-
-    private static final ThreadLocal<Segment> TOP = new ThreadLocal<>();
 
     /**
      * Test seam: run by {@link #push} between the request's accepting the segment (its monitor block) and
@@ -48,7 +47,7 @@ public final class ThreadWork {
 
     /** The request whose work the calling thread is doing right now, or null. */
     public static Request current() {
-        Segment s = live(TOP.get());
+        Segment s = live(WorkingThreads.top());
         return s == null ? null : s.owner;
     }
 
@@ -57,7 +56,7 @@ public final class ThreadWork {
      * is already on top, bracketed or not as {@code r}'s entry point sees its threads ({@link Request.Sight}).
      */
     public static void enter(Request r) {
-        Segment top = TOP.get();
+        Segment top = WorkingThreads.top();
         if (top != null && top.owner == r && !top.closed) {
             return; // Jersey fires ~10 events per request on the same thread: nothing changes for most
         }
@@ -75,7 +74,7 @@ public final class ThreadWork {
 
     /** The calling thread stops working for {@code r}: its segment of {@code r}, if any, is closed. */
     public static void leave(Request r) {
-        Segment s = TOP.get();
+        Segment s = WorkingThreads.top();
         while (s != null && s.owner != r) {
             s = s.below;
         }
@@ -92,7 +91,7 @@ public final class ThreadWork {
         Segment s = (Segment) token;
         long now = s.owner.read();
         s.owner.close(s, now);
-        if (TOP.get() != s) {
+        if (WorkingThreads.top() != s) {
             // Another request's segment runs above it: s stays in the stack, closed, and its logging context
             // is put back when the thread unwinds to it, never while the request above still works here.
             return;
@@ -107,7 +106,7 @@ public final class ThreadWork {
 
     /** {@code r}'s bytes so far, with the calling thread's open segment of it; -1 when unavailable. */
     public static long allocatedSoFar(Request r) {
-        Segment top = TOP.get();
+        Segment top = WorkingThreads.top();
         boolean here = top != null && top.owner == r;
         return r.allocatedSoFar(here ? top : null, here ? r.counterNow() : 0);
     }
@@ -127,7 +126,7 @@ public final class ThreadWork {
         if (below != null) {
             below.owner.pause(below, now);
         }
-        TOP.set(s);
+        WorkingThreads.top(s);
         LoggingContext c = r.runtime.context;
         if (c != null) {
             c.enter(s, r.requestId());
@@ -149,7 +148,7 @@ public final class ThreadWork {
      * request's). Returns the open segment {@code r}'s goes above (bracketed, or {@code r}'s own), or null.
      */
     private static Segment settle(Request r) {
-        Segment top = TOP.get();
+        Segment top = WorkingThreads.top();
         if (top == null || (!top.closed && (top.bracketed || top.owner == r))) {
             return top; // nearly always: nothing on the thread, or nested work over a bracketed segment
         }
@@ -163,7 +162,7 @@ public final class ThreadWork {
             }
             top = top.below;
         }
-        TOP.set(top);
+        WorkingThreads.top(top);
         return top;
     }
 
@@ -173,7 +172,7 @@ public final class ThreadWork {
      * not leave its id here). Returns the first open segment, or null.
      */
     private static Segment unwindClosed() {
-        Segment top = TOP.get();
+        Segment top = WorkingThreads.top();
         if (top == null || !top.closed) {
             return top;
         }
@@ -184,13 +183,13 @@ public final class ThreadWork {
             }
             top = top.below;
         }
-        TOP.set(top);
+        WorkingThreads.top(top);
         return top;
     }
 
     /** The calling thread's top segment, closed or not (for tests: {@link #current()} skips closed ones). */
     static Segment top() {
-        return TOP.get();
+        return WorkingThreads.top();
     }
 
     /** {@code s} or the first segment below it that is still open; closed ones are stale. */
