@@ -59,7 +59,17 @@ final class WorkingThreads {
      * them: each application's boost is raised by its own requests, and spends its own duty cycle on them.
      */
     static RequestThreads of(AllocLineRuntime runtime) {
-        return ids -> working(runtime, ids);
+        return new RequestThreads() {
+            @Override
+            public int working(long[] ids) {
+                return WorkingThreads.working(runtime, ids, null);
+            }
+
+            @Override
+            public int working(long[] ids, long[] starts) {
+                return WorkingThreads.working(runtime, ids, starts);
+            }
+        };
     }
 
     /**
@@ -68,7 +78,7 @@ final class WorkingThreads {
      * elsewhere): it is skipped as {@link ThreadWork#current()} skips it, through the final {@code below} links
      * and the volatile {@code closed} flags, both safe to read from this thread.
      */
-    private static int working(AllocLineRuntime runtime, long[] ids) {
+    private static int working(AllocLineRuntime runtime, long[] ids, long[] starts) {
         Registered r = registered;
         WeakReference<Object[]>[] slots = r.slots();
         int n = 0;
@@ -81,6 +91,9 @@ final class WorkingThreads {
             if (s != null && s.owner.runtime == runtime) {
                 if (n < ids.length) {
                     ids[n] = r.threadIds()[i];
+                    if (starts != null) {
+                        starts[n] = s.start; // racy but a whole long; a torn or stale value only moves the baseline
+                    }
                 }
                 n++;
             }

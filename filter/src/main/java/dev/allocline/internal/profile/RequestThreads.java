@@ -22,6 +22,18 @@ public interface RequestThreads {
     int working(long[] ids);
 
     /**
+     * As {@link #working(long[])}, and writes into {@code starts} each listed thread's allocation counter when it
+     * started its current stretch of work for the request, or -1 when unknown: a thread that starts allocating
+     * fast between two polls is then measured from where its request's work began, not from the first poll that
+     * sees it (one poll later, 10 ms of a short request lost). {@code starts} is at least as long as {@code ids}.
+     */
+    default int working(long[] ids, long[] starts) {
+        int n = working(ids);
+        java.util.Arrays.fill(starts, 0, Math.min(n, starts.length), -1L);
+        return n;
+    }
+
+    /**
      * Every live platform thread, whatever it works for: what the boost watched before it could tell request
      * threads from others. Allocates an array of all thread ids per call (the JDK's); only for where no
      * {@link RequestThreads} of the core is wired.

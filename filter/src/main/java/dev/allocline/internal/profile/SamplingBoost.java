@@ -27,8 +27,10 @@ import jdk.jfr.Recording;
  * safepoint, nothing allocated) and boosts when one of them allocated a quarter of the profile threshold
  * within the last second; the boost ends a second after the last such reading. Only request threads count:
  * a batch job or a consumer thread allocating that fast would otherwise keep JFR taking stack traces at
- * 20/ms for as long as it runs. A thread is measured from the first poll that sees it working for a request
- * (its counter holds all it allocated before). Requests that take longer than that to reach the threshold
+ * 20/ms for as long as it runs. A thread new to the window is measured from its counter where its current
+ * stretch of work for the request began (the core knows it), not from the first poll that sees it: that poll
+ * comes up to 10 ms late, a quarter of a short overrun (its counter holds all it allocated before the request,
+ * so neither is zero). Requests that take longer than that to reach the threshold
  * get their samples from the continuous throttle, spread over their duration.
  *
  * <p>Bounded: boosted at most {@link #DUTY_CAP_PERCENT}% of any minute (a request that allocates fast for
@@ -71,6 +73,8 @@ final class SamplingBoost implements AutoCloseable {
     /** This poll's working threads and their counters; {@code ids.length} is the capacity. */
     private long[] ids = new long[64];
     private long[] bytes = new long[64];
+    /** Each listed thread's counter when its current stretch for the request began (-1: unknown). */
+    private long[] starts = new long[64];
     /**
      * The counter of each thread at the start of the window (or when first seen in it): open addressing on the
      * thread id (never 0), linear probing, at most half full.
@@ -162,10 +166,10 @@ final class SamplingBoost implements AutoCloseable {
     /** One reading of the request threads at {@code now} ({@code System.nanoTime}); allocates nothing. */
     void poll(long now) {
         accountDuty(now);
-        int n = requestThreads.working(ids);
+        int n = requestThreads.working(ids, starts);
         if (n > ids.length) {
             grow(n);
-            n = Math.min(requestThreads.working(ids), ids.length);
+            n = Math.min(requestThreads.working(ids, starts), ids.length);
         }
         if (windowSize + n > windowIds.length / 2) {
             clearWindow(now); // threads came and went within the window: a new one keeps the table half empty
@@ -174,7 +178,10 @@ final class SamplingBoost implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             long b = counters.applyAsLong(ids[i]);
             bytes[i] = b;
-            if (b >= 0 && b - windowCounter(ids[i], b) >= triggerBytes) {
+            // A thread new to the window is measured from where its stretch for the request began, when that is
+            // known and no later than now: it started within the window (it was not listed at its start).
+            long since = starts[i] >= 0 && starts[i] <= b ? starts[i] : b;
+            if (b >= 0 && b - windowCounter(ids[i], since) >= triggerBytes) {
                 fast = true;
             }
         }
@@ -266,6 +273,7 @@ final class SamplingBoost implements AutoCloseable {
         int capacity = Integer.highestOneBit(n - 1) << 1;
         ids = new long[capacity];
         bytes = new long[capacity];
+        starts = new long[capacity];
         windowIds = new long[capacity * 4];
         windowBytes = new long[capacity * 4];
         windowSize = 0;
