@@ -233,7 +233,11 @@ public final class ThreadCarry {
             assertEquals(s.kind.status(), s.response.get(30, TimeUnit.SECONDS).statusCode(), s::toString);
             CanonicalLine l = container.awaitLine(s.id);
             assertEquals(s.kind.status(), l.status(), () -> s + ": " + l);
-            assertTrue(l.allocatedBytes() <= s.bytes + SLACK, () -> s + " was charged more than its own work: " + l);
+            // A 5xx is the runtime's own handling of the request's exception too (Jersey 3.1 measured up to ~300 KB
+            // over its body once in a clean-clone CI run): its own work, on its own thread, still far below the 8 MiB
+            // of unrelated work or another request's body that a wrong charge would add.
+            long slack = s.kind.status() >= 500 ? 4 * SLACK : SLACK;
+            assertTrue(l.allocatedBytes() <= s.bytes + slack, () -> s + " was charged more than its own work: " + l);
             assertTrue(l.allocatedBytes() >= (s.kind.countsBody() ? s.bytes : 0), () -> s + " lost its own work: " + l);
         }
         assertThreadsClean(container, "at the end");
