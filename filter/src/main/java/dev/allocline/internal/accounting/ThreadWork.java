@@ -96,7 +96,7 @@ public final class ThreadWork {
             // is put back when the thread unwinds to it, never while the request above still works here.
             return;
         }
-        Segment below = unwindClosed(); // s and any closed segment under it, restoring each one's context
+        Segment below = unwind(null); // s and any closed segment under it, restoring each one's context
         if (below != null) {
             // Only a bracketed segment or one of s's own request is ever left under s (see push), so the
             // thread goes back to work that provably is below's.
@@ -114,7 +114,7 @@ public final class ThreadWork {
     private static Segment push(Request r, boolean bracketed) {
         long now = r.read();
         Thread thread = Thread.currentThread();
-        Segment below = settle(r);
+        Segment below = unwind(r);
         Segment s = new Segment(r, thread, below, now, bracketed);
         if (!r.open(s, now)) {
             return null; // a late event or task: nothing of it may stay on the thread
@@ -142,17 +142,18 @@ public final class ThreadWork {
     }
 
     /**
-     * Makes the calling thread's stack ready for work of {@code r} on top: closed segments are dropped, and
-     * so is every open unbracketed segment of another request, closed uncounted (its thread went on to other
-     * work without its entry point seeing it leave: what the thread did since is not known to be the
-     * request's). Returns the open segment {@code r}'s goes above (bracketed, or {@code r}'s own), or null.
+     * Pops what may not stay on top of the calling thread's stack and returns the first segment left, or null.
+     * Always: closed segments (a request finished elsewhere while this thread was inside it must not leave its
+     * id here). With {@code r} (work of {@code r} about to go on top; null when only leaving): every open
+     * unbracketed segment of another request too, closed uncounted (its thread went on to other work without
+     * its entry point seeing it leave: what the thread did since is not known to be the request's), so what
+     * is returned is bracketed or {@code r}'s own. Each popped segment's logging context is put back. Nearly
+     * always pops nothing and writes nothing.
      */
-    private static Segment settle(Request r) {
-        Segment top = WorkingThreads.top();
-        if (top == null || (!top.closed && (top.bracketed || top.owner == r))) {
-            return top; // nearly always: nothing on the thread, or nested work over a bracketed segment
-        }
-        while (top != null && (top.closed || (!top.bracketed && top.owner != r))) {
+    private static Segment unwind(Request r) {
+        Segment first = WorkingThreads.top();
+        Segment top = first;
+        while (top != null && (top.closed || (r != null && !top.bracketed && top.owner != r))) {
             if (!top.closed) {
                 top.owner.threadLeft(top);
             }
@@ -162,28 +163,9 @@ public final class ThreadWork {
             }
             top = top.below;
         }
-        WorkingThreads.top(top);
-        return top;
-    }
-
-    /**
-     * Drops the calling thread's closed segments from the top of its stack, putting back the logging
-     * context each of them replaced (a request finished elsewhere while this thread was inside it must
-     * not leave its id here). Returns the first open segment, or null.
-     */
-    private static Segment unwindClosed() {
-        Segment top = WorkingThreads.top();
-        if (top == null || !top.closed) {
-            return top;
+        if (top != first) {
+            WorkingThreads.top(top);
         }
-        while (top != null && top.closed) {
-            LoggingContext c = top.owner.runtime.context;
-            if (c != null) {
-                c.exit(top);
-            }
-            top = top.below;
-        }
-        WorkingThreads.top(top);
         return top;
     }
 
