@@ -80,6 +80,22 @@ public final class ChildJvm {
         return err;
     }
 
+    /**
+     * The lines of stdout and stderr, canonical lines aside, that name {@code word} (any case) once the names of
+     * {@code ownClasses} are taken out: a test service's classes live in allocline's packages too, and their names
+     * are not allocline speaking.
+     */
+    public java.util.List<String> linesNaming(String word, Class<?>... ownClasses) {
+        String w = word.toLowerCase(java.util.Locale.ROOT);
+        return (out + err).lines().filter(l -> !l.contains("canonical_api_line")).filter(l -> {
+            String rest = l;
+            for (Class<?> c : ownClasses) {
+                rest = rest.replace(c.getName(), "");
+            }
+            return rest.toLowerCase(java.util.Locale.ROOT).contains(w);
+        }).toList();
+    }
+
     /** Both, for failure messages. */
     @Override
     public String toString() {
