@@ -25,7 +25,9 @@ module dev.allocline {
     exports dev.allocline.jaxrs;
     exports dev.allocline.line;
     exports dev.allocline.profile;
-    // The runtime adapters drive the same accounting; nothing else may.
+    // The runtime adapters drive the same accounting; nothing else may. These are exactly the modules that
+    // import the packages (ModuleTest); the Quarkus extension imports them too, but Quarkus applications
+    // run on the class path, where qualified exports do not apply.
     exports dev.allocline.internal.accounting to dev.allocline.jersey, dev.allocline.cxf;
     exports dev.allocline.internal to dev.allocline.jersey;
 }

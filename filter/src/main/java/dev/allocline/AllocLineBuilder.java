@@ -24,15 +24,15 @@ import java.util.function.Predicate;
 /**
  * The settings every allocline entry point takes ({@code AllocLineFeature} on Jersey,
  * {@code AllocLineFilter} on any Jakarta REST runtime); {@link #build()} validates them, names every
- * bad one, and hands an immutable {@link AllocLineSettings} to the entry point. Not thread-safe: build
- * on one thread, then share what it built.
+ * bad one, and hands them, immutable and {@linkplain Validated opaque}, to the entry point. Not
+ * thread-safe: build on one thread, then share what it built.
  *
  * @param <B> the entry point's builder type, so chained calls keep it
  * @param <T> what {@link #build()} makes
  */
 public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
     private final String what;
-    private final Function<AllocLineSettings, T> factory;
+    private final Function<? super Validated, T> factory;
 
     private final List<CanonicalLineSink> sinks = new ArrayList<>();
     private boolean defaultSink = true;
@@ -62,7 +62,7 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
      * For entry points: {@code what} names them in validation messages, {@code factory} makes them
      * from the validated settings.
      */
-    protected AllocLineBuilder(String what, Function<AllocLineSettings, T> factory) {
+    protected AllocLineBuilder(String what, Function<? super Validated, T> factory) {
         this.what = Objects.requireNonNull(what, "what");
         this.factory = Objects.requireNonNull(factory, "factory");
     }
@@ -285,11 +285,11 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid " + what + " settings: " + String.join("; ", problems));
         }
-        return factory.apply(new AllocLineSettings(allSinks(), processDelta, processSampleInterval, failureLogPeriod,
+        return factory.apply(new Validated(new AllocLineSettings(allSinks(), processDelta, processSampleInterval, failureLogPeriod,
                 profileThreshold, profileStore, profileCooldown, environment, profileKind, profileTempDirectory,
                 profileMaxDiskBytes, jfrThrottle, jfrMaxAge, jfrMaxSizeBytes, heapDumpLive, shutdownTimeout,
                 applicationPackages, requestIdHeader, contextKey, skip,
-                spanAttributes == null ? TraceContext.available() : spanAttributes));
+                spanAttributes == null ? TraceContext.available() : spanAttributes)));
     }
 
     private void validateCorrelation(List<String> problems) {
@@ -377,4 +377,26 @@ public abstract class AllocLineBuilder<B extends AllocLineBuilder<B, T>, T> {
         all.addAll(sinks);
         return all;
     }
+    
+    /**
+     * The settings {@link #build()} validated, as an entry point's factory receives them. Opaque: only
+     * allocline's own entry points read them, so no internal type appears in the public API and a new
+     * setting breaks no subclass. Immutable; any thread.
+     */
+    public static final class Validated {
+        static {
+            AllocLineSettings.openWith(v -> ((Validated) v).settings);
+        }
+
+        private final AllocLineSettings settings;
+
+        private Validated(AllocLineSettings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public String toString() {
+            return "AllocLineBuilder.Validated";
+        }
     }
+}

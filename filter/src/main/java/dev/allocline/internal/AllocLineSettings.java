@@ -7,13 +7,16 @@ import dev.allocline.profile.ProfileStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * Every setting of allocline, as {@link dev.allocline.AllocLineBuilder#build()} validated it; immutable, any thread.
  * A record, so a setting the builder forgets to pass is a compile error, not a silently dropped option.
  * Made only by an entry point's builder ({@code AllocLineFeature.builder()},
- * {@code AllocLineFilter.builder()}), which validates every setting: internal, so no one outside the
+ * {@code AllocLineFilter.builder()}), which validates every setting and hands it over wrapped in the
+ * opaque {@code AllocLineBuilder.Validated}: internal, so no one outside the
  * library can build unvalidated settings and a new setting breaks no user. Not API.
  *
  * @param sinks                 where lines go, the default logging sink (if any) first
@@ -66,6 +69,28 @@ public record AllocLineSettings(
     public AllocLineSettings {
         sinks = List.copyOf(sinks);
         applicationPackages = List.copyOf(applicationPackages);
+    }
+
+    private static volatile Function<Object, AllocLineSettings> opener;
+
+    /**
+     * The settings inside what a builder validated ({@code AllocLineBuilder.Validated}): how an entry
+     * point in another package (Jersey's, Quarkus') reads them without the public builder naming this
+     * internal type. Typed {@code Object} so this package does not depend on the API package above it.
+     */
+    public static AllocLineSettings of(Object validated) {
+        Objects.requireNonNull(validated, "validated");
+        return opener.apply(validated); // set: Validated's initializer ran before it could exist
+    }
+
+    /** Called once, by {@code AllocLineBuilder.Validated}'s initializer. */
+    public static void openWith(Function<Object, AllocLineSettings> open) {
+        synchronized (AllocLineSettings.class) {
+            if (opener != null) {
+                throw new IllegalStateException("the settings' opener is set once, by AllocLineBuilder.Validated");
+            }
+            opener = Objects.requireNonNull(open, "open");
+        }
     }
 
     /** Whether profiles are on. */

@@ -73,9 +73,9 @@ public final class AllocLineFilter implements Feature, AutoCloseable {
     private final AllocLineSettings settings;
     private final AllocLineRuntime runtime;
 
-    private AllocLineFilter(AllocLineSettings settings) {
-        this.settings = settings;
-        this.runtime = new AllocLineRuntime(settings);
+    private AllocLineFilter(AllocLineBuilder.Validated validated) {
+        this.settings = AllocLineSettings.of(validated);
+        this.runtime = new AllocLineRuntime(this.settings);
     }
 
     /** A builder with the same defaults as {@code AllocLineFeature.builder()}. */

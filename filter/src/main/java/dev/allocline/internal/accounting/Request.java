@@ -39,6 +39,8 @@ public final class Request implements UnansweredRequest {
      * entry point seeing it leave: that thread's part is not counted, so the figure is at most the request's.
      */
     public static final String THREAD_LEFT = "thread_left";
+    /** The reserved key of a line written before the servlet container sent the answer (see {@link Answer}). */
+    static final String ANSWERED_BY = "answered_by";
 
     /** How much of a request's threads its entry point sees; fixed per entry point. */
     public enum Sight {
@@ -431,9 +433,16 @@ public final class Request implements UnansweredRequest {
     }
 
     @Override
-    public void endOutsideFilters(int status, boolean written) {
+    public void endOutsideFilters(int status, Answer answer) {
         status(status);
-        finish(written);
+        if (answer == Answer.CONTAINER_ANSWERS_AFTER) {
+            synchronized (this) {
+                if (!finished) {
+                    putLocked(ANSWERED_BY, "container");
+                }
+            }
+        }
+        finish(answer == Answer.SENT);
     }
 
     /** Whether the line has been written. */

@@ -11,7 +11,21 @@ public interface UnansweredRequest {
     /**
      * Ends the request with {@code status} ({@code 0} when unknown) and writes its line.
      *
-     * @param written whether the runtime's answer was sent to the client
+     * @param answer what is known of the runtime's answer when the line is written
      */
-    void endOutsideFilters(int status, boolean written);
+    void endOutsideFilters(int status, Answer answer);
+
+    /** What is known of the answer when the line is written: its {@code response_written} and {@code answered_by}. */
+    enum Answer {
+        /** The runtime sent it: {@code response_written=true}. */
+        SENT,
+        /** Sending failed or nothing can be sent (the response was committed before): {@code response_written=false}. */
+        NOT_SENT,
+        /**
+         * The servlet container answers with this status after the line is written (an exception leaving the
+         * servlet): not written yet, so {@code response_written=false}, and {@code answered_by=container}
+         * says why and that the status is the container's.
+         */
+        CONTAINER_ANSWERS_AFTER
+    }
 }

@@ -24,7 +24,7 @@ public final class LineFormat {
     public static final Set<String> RESERVED_KEYS = Set.of("request_id", "http_method", "http_path", "http_route",
             "status", "response_written", "duration", "alloc_bytes", "alloc_unavailable", "alloc_threads",
             "total_alloc_delta", "alloc_reads", "profile_key", "trace_id", "span_id", "fields_dropped", "alloc_partial",
-            "canonical_api_line");
+            "answered_by", "canonical_api_line");
 
     private LineFormat() {
     }

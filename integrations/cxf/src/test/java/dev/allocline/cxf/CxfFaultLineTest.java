@@ -1,6 +1,7 @@
 package dev.allocline.cxf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,7 +144,9 @@ class CxfFaultLineTest {
         assertServerStillWrites(); // and no second line for it
         assertEquals(1, linesOf(id).size(), () -> "one line: " + l);
         assertEquals(500, l.get(0).status());
-        assertTrue(l.get(0).responseWritten(), l::toString);
+        // Written before the container sends its 500: not claimed as written, and the line says who answers.
+        assertFalse(l.get(0).responseWritten(), l::toString);
+        assertEquals("container", l.get(0).fields().get("answered_by"), l::toString);
         assertEquals("/api/f/unmapped", l.get(0).httpRoute());
         assertTrue(l.get(0).allocatedBytes() >= 0, "counted up to CXF's fault chain: " + l);
     }
@@ -186,6 +189,7 @@ class CxfFaultLineTest {
         assertEquals(1, l.size(), () -> "one line: " + l);
         assertEquals(500, l.get(0).status());
         assertTrue(l.get(0).responseWritten(), l::toString);
+        assertNull(l.get(0).fields().get("answered_by"), "CXF sent it before the line: " + l);
     }
 
     /** The adapter only watches: the client gets the same answer, byte for byte, with it and without it. */

@@ -1,5 +1,6 @@
 package dev.allocline.jersey;
 
+import dev.allocline.AllocLine;
 import dev.allocline.internal.accounting.AllocLineRuntime;
 import dev.allocline.internal.accounting.Request;
 import org.glassfish.jersey.server.ContainerRequest;

@@ -31,8 +31,8 @@ public final class AllocLineFeature implements Feature {
     private final Set<AllocLineRuntime> runtimes = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
 
-    private AllocLineFeature(AllocLineSettings settings) {
-        this.settings = settings;
+    private AllocLineFeature(AllocLineBuilder.Validated validated) {
+        this.settings = AllocLineSettings.of(validated);
     }
 
     /**

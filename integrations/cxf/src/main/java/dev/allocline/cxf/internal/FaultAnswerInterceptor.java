@@ -29,8 +29,10 @@ import org.apache.cxf.transport.http.AbstractHTTPDestination;
  * (500 on every container, the Servlet specification's answer to an exception that leaves a servlet).
  * Nothing of CXF runs after that throw (its own {@code handleFault} rethrows, which stops the unwind), so
  * this interceptor sits just before it and ends the request there, on the request thread, with the status
- * the container will send: 500, or the status already sent when the response was committed before the
- * fault (then the container cannot answer and the line says {@code response_written=false});</li>
+ * the container will send: 500 (the line then says {@code response_written=false answered_by=container}: it
+ * is written before the container's answer goes out, so whether that reached the client is not known), or
+ * the status already sent when the response was committed before the fault (then the container cannot
+ * answer and the line says {@code response_written=false});</li>
  * <li>when CXF writes the fault itself (propagation turned off, or a mapper found in the fault chain) an
  * interceptor in the chain's last phase ends the request after the conduit was closed, i.e. after the
  * answer was sent, with the status sent. A request whose line the filters already wrote is not touched
@@ -78,7 +80,7 @@ public final class FaultAnswerInterceptor extends AbstractPhaseInterceptor<Messa
             }
             if (Boolean.TRUE.equals(fault.getExchange().get(Message.PROPOGATE_EXCEPTION))) {
                 ContainerAnswer answer = ContainerAnswer.of(fault.getExchange().getInMessage());
-                r.endOutsideFilters(answer.status, answer.written);
+                r.endOutsideFilters(answer.status, answer.answer);
             } else {
                 fault.getInterceptorChain().add(sent);
             }
@@ -93,7 +95,7 @@ public final class FaultAnswerInterceptor extends AbstractPhaseInterceptor<Messa
         try {
             UnansweredRequest r = unanswered(fault);
             if (r != null) {
-                r.endOutsideFilters(sentStatus(fault), false);
+                r.endOutsideFilters(sentStatus(fault), UnansweredRequest.Answer.NOT_SENT);
             }
         } catch (RuntimeException | LinkageError e) {
             failed(e);
@@ -111,7 +113,7 @@ public final class FaultAnswerInterceptor extends AbstractPhaseInterceptor<Messa
             try {
                 UnansweredRequest r = unanswered(fault);
                 if (r != null) {
-                    r.endOutsideFilters(sentStatus(fault), true);
+                    r.endOutsideFilters(sentStatus(fault), UnansweredRequest.Answer.SENT);
                 }
             } catch (RuntimeException | LinkageError e) {
                 failed(e);
@@ -147,21 +149,23 @@ public final class FaultAnswerInterceptor extends AbstractPhaseInterceptor<Messa
      */
     static final class ContainerAnswer {
         final int status;
-        final boolean written;
+        final UnansweredRequest.Answer answer;
 
-        private ContainerAnswer(int status, boolean written) {
+        private ContainerAnswer(int status, UnansweredRequest.Answer answer) {
             this.status = status;
-            this.written = written;
+            this.answer = answer;
         }
 
         static ContainerAnswer of(Message in) {
             Object response = in.get(HTTP_RESPONSE);
             if (!(response instanceof HttpServletResponse)) {
-                return new ContainerAnswer(0, false); // not a servlet transport: who answers is unknown
+                // not a servlet transport: who answers is unknown
+                return new ContainerAnswer(0, UnansweredRequest.Answer.NOT_SENT);
             }
             HttpServletResponse r = (HttpServletResponse) response;
-            return r.isCommitted() ? new ContainerAnswer(r.getStatus(), false)
-                    : new ContainerAnswer(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, true);
+            return r.isCommitted() ? new ContainerAnswer(r.getStatus(), UnansweredRequest.Answer.NOT_SENT)
+                    : new ContainerAnswer(HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                            UnansweredRequest.Answer.CONTAINER_ANSWERS_AFTER);
         }
 
         static int sentStatus(Message in) {

@@ -32,7 +32,7 @@ final class QuarkusSettings extends AllocLineBuilder<QuarkusSettings, AllocLineS
             Map.entry("environment", PREFIX + "profile.environment"));
 
     private QuarkusSettings() {
-        super("quarkus.allocline", s -> s);
+        super("quarkus.allocline", AllocLineSettings::of);
     }
 
     /**
