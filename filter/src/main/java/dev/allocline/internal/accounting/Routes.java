@@ -23,14 +23,17 @@ public final class Routes {
      * The application's base path as one value, whatever form a request gave it in. Containers hand
      * the context path over raw: {@code /app;x=1}, {@code /app;x=2} and {@code /%61pp} all reach the same
      * application, and taken as they come each would be a route (and a metrics series) of its own,
-     * without bound. So matrix parameters are dropped from every segment and {@code %XX} escapes of
-     * unreserved characters ({@code A-Z a-z 0-9 - . _ ~}) decoded; other escapes stay as they are.
+     * without bound. So matrix parameters are dropped from every segment, {@code %XX} escapes of
+     * unreserved characters ({@code A-Z a-z 0-9 - . _ ~}) decoded and other escapes upper-cased (RFC 3986
+     * §6.2.2.1: {@code %c3} and {@code %C3} are one byte), and dot-segments resolved (§5.2.4): Tomcat's
+     * context path is the raw prefix that normalises to it, so {@code /x1/../app} and {@code /x2/../app}
+     * are both {@code /app}.
      */
     public static String basePath(String raw) {
         if (raw == null || raw.isEmpty()) {
             return "/";
         }
-        if (raw.indexOf(';') < 0 && raw.indexOf('%') < 0) {
+        if (raw.indexOf(';') < 0 && raw.indexOf('%') < 0 && raw.indexOf('.') < 0) {
             return raw; // the common case: nothing to take apart
         }
         StringBuilder out = new StringBuilder(raw.length());
@@ -45,14 +48,57 @@ public final class Routes {
                 continue;
             } else if (c == ';') {
                 inParams = true;
-            } else if (c == '%' && i + 2 < n && unreserved(decode(raw.charAt(i + 1), raw.charAt(i + 2)))) {
-                out.append((char) decode(raw.charAt(i + 1), raw.charAt(i + 2)));
+            } else if (c == '%' && i + 2 < n && decode(raw.charAt(i + 1), raw.charAt(i + 2)) >= 0) {
+                int b = decode(raw.charAt(i + 1), raw.charAt(i + 2));
+                if (unreserved(b)) {
+                    out.append((char) b);
+                } else {
+                    out.append('%').append(Character.toUpperCase(raw.charAt(i + 1)))
+                            .append(Character.toUpperCase(raw.charAt(i + 2)));
+                }
                 i += 2;
             } else {
                 out.append(c);
             }
         }
-        return out.length() == 0 ? "/" : out.toString();
+        String path = removeDotSegments(out);
+        return path.isEmpty() ? "/" : path;
+    }
+
+    /** RFC 3986 §5.2.4 on a path: {@code .} segments go, {@code ..} removes the segment before it (never above the root). */
+    static String removeDotSegments(CharSequence path) {
+        String in = path.toString();
+        if (!in.contains(".")) {
+            return in;
+        }
+        boolean absolute = in.startsWith("/");
+        String[] segments = in.split("/", -1);
+        java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>(segments.length);
+        boolean endsAsDirectory = false;
+        for (int i = 0; i < segments.length; i++) {
+            String seg = segments[i];
+            boolean last = i == segments.length - 1;
+            if (seg.equals(".") || seg.equals("..")) {
+                if (seg.equals("..") && !kept.isEmpty()) {
+                    kept.removeLast();
+                }
+                endsAsDirectory = last; // "/a/." and "/a/.." name a directory
+            } else if (!(seg.isEmpty() && i == 0 && absolute)) {
+                kept.addLast(seg);
+                endsAsDirectory = false;
+            }
+        }
+        StringBuilder out = new StringBuilder(in.length());
+        for (String seg : kept) {
+            if (out.length() > 0 || absolute) {
+                out.append('/');
+            }
+            out.append(seg);
+        }
+        if (endsAsDirectory) {
+            out.append('/');
+        }
+        return out.toString();
     }
 
     private static int decode(char hi, char lo) {

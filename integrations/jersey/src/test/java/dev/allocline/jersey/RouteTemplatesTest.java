@@ -166,4 +166,25 @@ class RouteTemplatesTest {
         assertEquals("/a%2Fb/x", dev.allocline.internal.accounting.Routes.join("/a%2Fb", "/x"),
                 "only unreserved characters are decoded");
     }
+
+    /**
+     * Tomcat's context path is the raw prefix of the request that normalises to it: under {@code /app},
+     * {@code /x1/../app} and {@code /x2/../app} are each a base path a client chose. Dot-segments are
+     * resolved (RFC 3986 §5.2.4) and escapes compared case-insensitively, so each is the one route.
+     * {@code TomcatContextPathTest} (allocline-micrometer) sends such requests to a real Tomcat.
+     */
+    @Test
+    void aBasePathWithDotSegmentsOrEscapesInEitherCaseIsOneRoute() {
+        java.util.Set<String> routes = new java.util.TreeSet<>();
+        for (String base : new String[] {"/app", "/x1/../app", "/x2/../app/", "/./app", "/x/./../app/.", "/x/y/../../app",
+                "/../app", "/app/sub/..", "/%2E%2E/app", "/x/%2e%2e/app"}) {
+            routes.add(dev.allocline.internal.accounting.Routes.join(base, "/r/{id}"));
+        }
+        assertEquals(java.util.Set.of("/app/r/{id}"), routes);
+        assertEquals(dev.allocline.internal.accounting.Routes.join("/caf%C3%A9", "/r"),
+                dev.allocline.internal.accounting.Routes.join("/caf%c3%a9", "/r"), "one byte, either case");
+        assertEquals("/r", dev.allocline.internal.accounting.Routes.join("/x/..", "/r"), "the root context");
+        assertEquals("/a.b/c..d/r", dev.allocline.internal.accounting.Routes.join("/a.b/c..d", "/r"),
+                "dots inside a segment are not dot-segments");
+    }
 }
