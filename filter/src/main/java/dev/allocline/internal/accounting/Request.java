@@ -139,6 +139,22 @@ public final class Request implements UnansweredRequest {
         this.route = route == null ? "" : route;
     }
 
+    /** The route as known now (empty until matched); for the stretch event. */
+    String routeSoFar() {
+        return route;
+    }
+
+    /** The method as known now; for the stretch event. */
+    String methodSoFar() {
+        return method;
+    }
+
+    /** The trace id put on the line so far, or empty; for the stretch event. */
+    synchronized String traceIdSoFar() {
+        Object id = fields == null ? null : fields.get("trace_id");
+        return id == null ? "" : id.toString();
+    }
+
     /** The status the response has (or will have); 0 until known. */
     public void status(int status) {
         this.status = status;
@@ -160,6 +176,7 @@ public final class Request implements UnansweredRequest {
         if (now < 0) {
             markUnavailableLocked(s.thread);
         }
+        StretchEvents.begin(s);
         return true;
     }
 
@@ -168,7 +185,9 @@ public final class Request implements UnansweredRequest {
         return open != null;
     }
 
+    /** Closes {@code s} on its own thread (also when it was closed from another thread already). */
     synchronized void close(Segment s, long now) {
+        StretchEvents.end(s);
         closeLocked(s, now);
     }
 
@@ -181,6 +200,7 @@ public final class Request implements UnansweredRequest {
     void threadLeft(Segment s) {
         boolean pending;
         synchronized (this) {
+            StretchEvents.end(s);
             if (s.closed) {
                 return;
             }
@@ -201,6 +221,7 @@ public final class Request implements UnansweredRequest {
             advanceLocked(s, now);
             s.paused = true;
         }
+        StretchEvents.end(s);
     }
 
     /** Counts {@code s}'s bytes and span up to now and starts both again from here. */
@@ -220,6 +241,7 @@ public final class Request implements UnansweredRequest {
             if (now < 0) {
                 markUnavailableLocked(s.thread);
             }
+            StretchEvents.begin(s);
         }
     }
 

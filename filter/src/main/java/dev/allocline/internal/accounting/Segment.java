@@ -33,6 +33,8 @@ final class Segment {
     volatile boolean closed;
     /** Next open segment of the same owner. */
     Segment nextOpen;
+    /** The JFR event of the stretch its thread is in now ({@link StretchEvents}), or null; only its thread touches it. */
+    Object stretch;
     /** The logging-context values this segment replaced on its thread; only its thread touches them. */
     String previousLog4j;
     String previousSlf4j;

@@ -156,6 +156,8 @@ public final class ThreadWork {
         while (top != null && (top.closed || (r != null && !top.bracketed && top.owner != r))) {
             if (!top.closed) {
                 top.owner.threadLeft(top);
+            } else {
+                StretchEvents.end(top); // closed from another thread: its thread's stretch ends here
             }
             LoggingContext c = top.owner.runtime.context;
             if (c != null) {

@@ -22,6 +22,8 @@ final class ContinuousAllocationRecording implements AutoCloseable {
         r.enable("jdk.ObjectAllocationSample").with("throttle", throttle).withStackTrace();
         r.enable("jdk.GarbageCollection");
         r.enable("jdk.GCHeapSummary");
+        // allocline's own stretch event (accounting.StretchEvents): which request each thread worked for, when
+        r.enable("dev.allocline.Request");
         r.setToDisk(true);
         r.setMaxAge(maxAge);
         r.setMaxSize(maxSizeBytes);

@@ -27,6 +27,8 @@ final class JerseyRequest implements RequestEventListener {
     private final AllocLineRuntime runtime;
     private final Request request;
     private final RouteTemplates routes;
+    /** Whether {@link #describe} ran; only the thread firing the request's events touches it (Jersey orders them). */
+    private boolean described;
 
     JerseyRequest(AllocLineRuntime runtime, Request request, RouteTemplates routes) {
         this.runtime = runtime;
@@ -60,6 +62,9 @@ final class JerseyRequest implements RequestEventListener {
         try {
             switch (event.getType()) {
                 case REQUEST_FILTERED:
+                    // Matched: what the line will say is known now, for the stretch events (StretchEvents)
+                    // committed before the line, not only for the line.
+                    describe(event);
                     if (isManagedAsync(event)) {
                         ThreadWork.leave(request);
                     } else {
@@ -68,6 +73,7 @@ final class JerseyRequest implements RequestEventListener {
                     break;
                 case RESOURCE_METHOD_START:
                     ThreadWork.enter(request);
+                    describe(event); // when no request filter ran
                     // The span a container, an agent or a request filter made current is current here.
                     request.captureTrace();
                     break;
@@ -92,12 +98,21 @@ final class JerseyRequest implements RequestEventListener {
         }
     }
 
-    private void finish(RequestEvent event) {
+    /** Method, path and route onto the request, once: at the method's start, else (no method ran) at the end. */
+    private void describe(RequestEvent event) {
+        if (described) {
+            return;
+        }
+        described = true;
         ContainerRequest request = event.getContainerRequest();
-        ContainerResponse response = event.getContainerResponse();
         ExtendedUriInfo uriInfo = event.getUriInfo();
         this.request.describe(request == null ? "" : request.getMethod(), request == null ? "" : rawPath(request.getRequestUri()));
         this.request.route(uriInfo == null ? "" : routes.route(uriInfo));
+    }
+
+    private void finish(RequestEvent event) {
+        ContainerResponse response = event.getContainerResponse();
+        describe(event);
         this.request.status(response == null ? 0 : response.getStatus());
         this.request.finish(event.isResponseWritten());
     }
