@@ -165,6 +165,9 @@ public final class ProfileTrigger implements AutoCloseable {
             // Owner-only from its creation, under a name of the library's (not the client's request id).
             tmp = PrivateDirectory.newFile(dir, "allocline-", settings.profileKind().extension());
             captureTo(tmp);
+            if (settings.profileKind() == ProfileKind.JFR && window != null) {
+                window = exactSpans(tmp, window, f);
+            }
             AllocationSites.Result sites = settings.profileKind() == ProfileKind.JFR
                     ? AllocationSites.analyse(tmp, window, SITES, settings.applicationPackages()) : null;
             f.put("profile_size_bytes", Files.size(tmp));
@@ -272,6 +275,23 @@ public final class ProfileTrigger implements AutoCloseable {
      * The request's samples as a flame graph: converted from its own recording, or, where the JDK cannot
      * write one (17, 18), from the full one through the same filter.
      */
+    /**
+     * The request's spans from its stretch events in the capture (JFR's clock, exactly the stretches counted);
+     * the measured ones when the capture has none or cannot be read for them. The line says which.
+     */
+    private RequestWindow exactSpans(Path capture, RequestWindow window, Map<String, Object> f) {
+        try {
+            RequestWindow exact = StretchSpans.of(capture, window);
+            f.put("request_spans", exact != null ? "stretch_events" : "measured");
+            return exact != null ? exact : window;
+        } catch (IOException | RuntimeException e) {
+            failures.warn("profile-stretches", "allocline: could not read the stretch events of " + f.get("profile_key")
+                    + "; its request is cut by the measured spans: " + e, e);
+            f.put("request_spans", "measured");
+            return window;
+        }
+    }
+
     private static void renderFlameGraph(Path full, Path requestRecording, RequestWindow window, Path html,
                                          CanonicalLine line) throws IOException {
         // The request id may be the client's: only harmless characters reach the page's title.

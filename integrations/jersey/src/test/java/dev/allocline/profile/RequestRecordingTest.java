@@ -191,6 +191,41 @@ class RequestRecordingTest {
         assertTrue(Files.size(request) < Files.size(incident.file("location")));
     }
 
+    /**
+     * The request's cut is made by its own stretch events in the capture (JFR's clock, the stretches the line
+     * counted), not by spans converted from {@code System.nanoTime}: every sample of the request recording lies
+     * inside one of the request's stretches, and every sample of the full capture inside one is in it.
+     */
+    @Test
+    void theRequestRecordingIsCutByTheRequestsStretchEvents(@TempDir Path tmp) throws Exception {
+        Incident incident = incidentWithANeighbour(tmp);
+        assertEquals("stretch_events", incident.profile().get("request_spans"), incident.profile()::toString);
+        assumeTrue(Runtime.version().feature() >= 19, "RecordingFile.write needs JDK 19+");
+        List<long[]> stretches = new ArrayList<>();
+        try (RecordingFile f = new RecordingFile(incident.file("location"))) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (e.getEventType().getName().equals("dev.allocline.Request")
+                        && incident.line().requestId().equals(e.getString("request_id"))) {
+                    assertEquals(incident.line().httpRoute(), e.getString("route"));
+                    stretches.add(new long[] {e.getThread().getJavaThreadId(), nanos(e.getStartTime()), nanos(e.getEndTime())});
+                }
+            }
+        }
+        assertFalse(stretches.isEmpty(), "the capture holds the request's stretches");
+        java.util.function.Predicate<Sample> inside = s -> stretches.stream().anyMatch(x -> x[0] == s.thread()
+                && nanos(s.at()) >= x[1] && nanos(s.at()) <= x[2]);
+        List<Sample> own = samples(incident.file("request_recording"));
+        assertFalse(own.isEmpty());
+        assertTrue(own.stream().allMatch(inside), () -> "samples outside the request's stretches: " + own);
+        assertEquals(samples(incident.file("location")).stream().filter(inside).count(), own.size(),
+                "every sample inside the stretches is in the request's recording");
+    }
+
+    static long nanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
     @Test
     void theFlameGraphShowsTheResourceMethodThatAllocated(@TempDir Path tmp) throws Exception {
         Incident incident = incidentWithANeighbour(tmp);
