@@ -248,6 +248,16 @@ public final class AllocLineRuntime {
                         + line.requestId() + "; the line is written: " + e, e);
             }
         }
+        try {
+            // Into recordings that enable it, skipped lines too. Checked here so that the event class (a JFR
+            // event, registered when loaded) is not loaded in a JVM where JFR never started.
+            if (jdk.jfr.FlightRecorder.isInitialized()) {
+                LineEvent.commit(line);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            failures.warn("line-event", "allocline: could not record the line event of request " + line.requestId()
+                    + "; the line is written: " + e, e);
+        }
         if (skip != null && !overrun && line.status() < 500) {
             try {
                 if (skip.test(line)) {

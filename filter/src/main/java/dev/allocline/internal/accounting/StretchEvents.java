@@ -9,6 +9,7 @@ import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.EventFactory;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -26,7 +27,8 @@ import jdk.jfr.ValueDescriptor;
  * <p>Defined with {@link EventFactory} rather than as an {@code Event} subclass so that the annotation,
  * which JDK 17 to 24 do not have, is added only where it exists, from the one class file the library
  * ships for release 17. Off by default: a recording enables it by name (allocline's own continuous
- * recording does). Disabled, a stretch costs one field read of the event type's state.
+ * recording does). Disabled, a stretch costs a volatile read (JFR not initialized) or a read of the event
+ * type's state.
  *
  * <p>Threading: {@link #begin} and {@link #end} run on the stretch's own thread (JFR writes an event with
  * the thread that commits it); the open event is kept on the segment, which only that thread touches
@@ -42,8 +44,16 @@ final class StretchEvents {
     private static final int METHOD = 2;
     private static final int TRACE_ID = 3;
 
-    private static final EventFactory FACTORY = create();
-    private static final EventType TYPE = FACTORY == null ? null : FACTORY.getEventType();
+    /**
+     * Made at the first stretch that finds JFR initialized: registering an event initializes JFR's metadata
+     * in the JVM, a cost a service that never records must not pay. No recording can run before JFR is
+     * initialized, and a recording started later (or by {@code -XX:StartFlightRecording}) sees the event
+     * from its first stretch on.
+     */
+    private static final class Holder {
+        static final EventFactory FACTORY = create();
+        static final EventType TYPE = FACTORY == null ? null : FACTORY.getEventType();
+    }
 
     private StretchEvents() {
     }
@@ -89,7 +99,10 @@ final class StretchEvents {
 
     /** Whether some recording records the event now. */
     static boolean enabled() {
-        EventType t = TYPE;
+        if (!FlightRecorder.isInitialized()) {
+            return false; // one volatile read: no recording exists, and JFR is not woken up for nothing
+        }
+        EventType t = Holder.TYPE;
         return t != null && t.isEnabled();
     }
 
@@ -97,7 +110,7 @@ final class StretchEvents {
     static void begin(Segment s) {
         if (s.stretch == null && enabled()) {
             try {
-                Event e = FACTORY.newEvent();
+                Event e = Holder.FACTORY.newEvent();
                 e.begin();
                 s.stretch = e;
             } catch (RuntimeException | LinkageError ignored) {

@@ -24,6 +24,7 @@ final class ContinuousAllocationRecording implements AutoCloseable {
         r.enable("jdk.GCHeapSummary");
         // allocline's own stretch event (accounting.StretchEvents): which request each thread worked for, when
         r.enable("dev.allocline.Request");
+        r.enable("dev.allocline.Line"); // accounting.LineEvent: each request's exact figure beside its samples
         r.setToDisk(true);
         r.setMaxAge(maxAge);
         r.setMaxSize(maxSizeBytes);

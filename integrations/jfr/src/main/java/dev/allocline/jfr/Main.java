@@ -29,7 +29,9 @@ import jdk.jfr.consumer.RecordingFile;
  *   request ID FILE [--html OUT.html]     that request's threads, stretches, samples and top allocating frames
  *   route ROUTE FILE [--html OUT.html]    every request of the route, one flame graph merged over them
  * </pre>
- * A recording is streamed twice (stretches, then samples), never held in memory: see {@link Stretches}.
+ * A recording is streamed twice (stretches and lines, then samples), never held in memory: see {@link Stretches}.
+ * Where the recording holds allocline's {@code dev.allocline.Line} events, each request's exact figure is shown
+ * beside the sampled one (column {@code line}).
  * Exit status: 0 done, 1 bad usage, 2 the file cannot answer (unreadable, truncated, another JDK's format,
  * no allocline events, no such request or route). Single-threaded.
  */
@@ -253,8 +255,8 @@ public final class Main {
         }
         out.println();
         out.println("requests by sampled allocation:");
-        out.printf(Locale.ROOT, "  %-8s %10s %8s %8s %12s  %-34s %s%n", "share", "bytes", "samples", "threads",
-                "gc (pauses)", "request", "route");
+        out.printf(Locale.ROOT, "  %-8s %10s %10s %8s %8s %12s  %-34s %s%n", "share", "bytes", "line", "samples",
+                "threads", "gc (pauses)", "request", "route");
         Integer[] order = order(n, i -> bytes[i]);
         for (int k = 0; k < Math.min(limit, n); k++) {
             int r = order[k];
@@ -266,9 +268,10 @@ public final class Main {
                     pause += g[2];
                 }
             }
-            out.printf(Locale.ROOT, "  %7.1f%% %10s %8d %8d %12s  %-34s %s%n", share(bytes[r], total), bytes(bytes[r]),
-                    samples[r], threadsOf(s, r), gcCount + " (" + millis(pause) + ")", s.ids.get(r),
-                    s.routes.get(s.routeOf.get(r)));
+            Long line = s.lineBytes.get(s.ids.get(r));
+            out.printf(Locale.ROOT, "  %7.1f%% %10s %10s %8d %8d %12s  %-34s %s%n", share(bytes[r], total), bytes(bytes[r]),
+                    line == null ? "-" : line < 0 ? "n/a" : bytes(line), samples[r], threadsOf(s, r),
+                    gcCount + " (" + millis(pause) + ")", s.ids.get(r), s.routes.get(s.routeOf.get(r)));
         }
         return 0;
     }
@@ -280,6 +283,10 @@ public final class Main {
             throw new Unanswerable("no request " + id + " in " + file + " (" + s.ids.size() + " requests in it)");
         }
         out.printf(Locale.ROOT, "request %s  %s %s%n", id, s.methods.get(r), s.routes.get(s.routeOf.get(r)));
+        Long line = s.lineBytes.get(id);
+        if (line != null) {
+            out.println("line: alloc_bytes=" + line + (line >= 0 ? " (" + bytes(line) + ")" : ""));
+        }
         out.println("stretches (thread, start, duration):");
         for (Map.Entry<Long, Stretches.OnThread> t : s.threads.entrySet()) {
             Stretches.OnThread on = t.getValue();

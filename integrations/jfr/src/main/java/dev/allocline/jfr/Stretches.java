@@ -23,6 +23,7 @@ import jdk.jfr.consumer.RecordingFile;
 final class Stretches {
 
     static final String EVENT = "dev.allocline.Request";
+    static final String LINE = "dev.allocline.Line";
 
     /** Request index to id and route index. */
     final List<String> ids = new ArrayList<>();
@@ -34,6 +35,8 @@ final class Stretches {
     private final Map<String, Integer> routeIndex = new HashMap<>();
     /** Thread id to its stretches. */
     final Map<Long, OnThread> threads = new HashMap<>();
+    /** The line's exact bytes per request id, where the recording holds its line event. */
+    final Map<String, Long> lineBytes = new HashMap<>();
     long events;
     long stretchCount;
 
@@ -131,8 +134,11 @@ final class Stretches {
                 RecordedEvent e = in.readEvent();
                 s.events++;
                 progress.events(s.events);
-                if (EVENT.equals(e.getEventType().getName())) {
+                String type = e.getEventType().getName();
+                if (EVENT.equals(type)) {
                     s.add(e);
+                } else if (LINE.equals(type)) {
+                    s.lineBytes.put(e.getString("request_id"), e.getLong("alloc_bytes"));
                 }
             }
         }

@@ -78,6 +78,7 @@ class AllocLineJfrTest {
         ExecutorService clients = Executors.newFixedThreadPool(2);
         try (Recording r = new Recording()) {
             r.enable("dev.allocline.Request");
+            r.enable("dev.allocline.Line");
             r.enable("jdk.ObjectAllocationSample").with("throttle", "2000/s").withStackTrace();
             r.enable("jdk.GarbageCollection");
             r.start();
@@ -153,8 +154,11 @@ class AllocLineJfrTest {
         double linesShare = heavyLines / (heavyLines + lightLines);
         assertTrue(Math.abs(sampledShare - linesShare) <= 0.10 * linesShare,
                 () -> "heavy route's share: sampled " + sampledShare + ", lines " + linesShare + "\n" + r.out());
-        assertTrue(r.out().contains(HEAVY.get(0).requestId()) || HEAVY.stream().anyMatch(l -> r.out().contains(l.requestId())),
-                r::out);
+        // The heaviest requests are listed with the line's exact figure beside the sampled one.
+        CanonicalLine listed = HEAVY.stream().filter(l -> r.out().contains("  " + l.requestId() + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no heavy request listed: " + r.out()));
+        String rowOf = r.out().lines().filter(l -> l.contains("  " + listed.requestId() + " ")).findFirst().orElseThrow();
+        assertTrue(rowOf.contains(Main.bytes(listed.allocatedBytes())), () -> listed + "\n" + rowOf);
     }
 
     @Test
@@ -165,6 +169,7 @@ class AllocLineJfrTest {
         assertEquals(0, r.status(), r::toString);
         System.out.println(r.out());
         assertTrue(r.out().contains("request " + line.requestId() + "  GET /heavy/{mib}"), r::out);
+        assertTrue(r.out().contains("line: alloc_bytes=" + line.allocatedBytes() + " "), () -> "the line's exact figure: " + r.out());
         assertTrue(r.out().contains("stretches (thread, start, duration):"), r::out);
         String firstFrame = r.out().lines().dropWhile(l -> !l.equals("top allocating frames:")).skip(1).findFirst()
                 .orElse("");
