@@ -30,8 +30,14 @@ import java.util.Map;
  * {@code /proc/self/maps}) and reads the four offsets. Linux only; anything unexpected (another OS or VM, a
  * missing symbol or field, an offset out of range) gives a reason and the hooks keep the JNI read.
  *
- * <p>Every read lies inside a readable mapping of libjvm (or the anonymous one right after it, its {@code .bss}) as
- * {@code /proc/self/maps} lists them: the kernel's bounds, not the file's.
+ * <p>The file is proved to be the mapped one before any address taken from it is read: the bytes the symbols'
+ * addresses come from (the ELF and program headers, the dynamic symbol table and its strings, the notes with the
+ * build id) must equal what the kernel mapped from the same file offsets, at the addresses the file's headers
+ * put them. By content, not by inode and device: an overlay file system (a container's) reports a device for the
+ * mapping other than the one {@code stat} gives for the same file, while a library replaced on disk after the JVM
+ * started (an upgrade) differs in content. And every read, the proof's own included, lies inside a readable
+ * mapping of libjvm (or the anonymous one right after it, its {@code .bss}) as {@code /proc/self/maps} lists
+ * them: the kernel's bounds, not the file's.
  */
 final class ThreadCounterLayout {
 
@@ -102,9 +108,9 @@ final class ThreadCounterLayout {
         Map<String, Long> symbols;
         try (FileChannel ch = FileChannel.open(libjvm.path, StandardOpenOption.READ)) {
             Elf elf = Elf.read(ch, libjvm.path);
-            String noBias = elf.loadBias(libjvm);
-            if (noBias != null) {
-                return unusable(noBias);
+            String notMapped = elf.provenMapped(ch, libjvm, memory);
+            if (notMapped != null) {
+                return unusable(notMapped);
             }
             symbols = elf.symbols(ch, SYMBOLS);
         }
@@ -298,7 +304,7 @@ final class ThreadCounterLayout {
         private final ByteBuffer sectionHeaders;
         private final int shentsize;
         private final int shnum;
-        /** The load bias: where the file's first loadable segment landed, minus its address (set by loadBias). */
+        /** The load bias: where the file's first loadable segment landed, minus its address (set by provenMapped). */
         private long bias = Long.MIN_VALUE;
 
         private Elf(Path path, ByteBuffer header, ByteBuffer programHeaders, ByteBuffer sectionHeaders) {
@@ -327,16 +333,48 @@ final class ThreadCounterLayout {
             return new Elf(path, h, read(ch, h.getLong(32), (long) phentsize * phnum), read(ch, h.getLong(40), (long) shentsize * shnum));
         }
 
-        /** Null when the load bias is known (from libjvm's first mapping and first loadable segment), else why not. */
-        String loadBias(Mapping libjvm) {
+        /**
+         * Null when the bytes the symbols' addresses come from are, in this file, what the kernel mapped into this
+         * process from the same offsets, at the addresses the file's headers say; else why not.
+         */
+        String provenMapped(FileChannel ch, Mapping libjvm, Memory memory) throws Throwable {
             for (int i = 0; i < phnum; i++) {
                 int p = i * phentsize;
                 if (programHeaders.getInt(p) == 1) { // PT_LOAD
                     bias = libjvm.base - (programHeaders.getLong(p + 16) - programHeaders.getLong(p + 8));
-                    return null;
+                    break;
                 }
             }
-            return path + " has no loadable segment";
+            if (bias == Long.MIN_VALUE) {
+                return path + " has no loadable segment";
+            }
+            long headers = Math.max(64, header.getLong(32) + (long) phentsize * phnum);
+            String problem = compare(ch, libjvm, memory, "ELF and program headers", 0, headers, libjvm.base);
+            for (int i = 0; problem == null && i < phnum; i++) {
+                int p = i * phentsize;
+                if (programHeaders.getInt(p) == 4) { // PT_NOTE: the build id among them
+                    problem = compare(ch, libjvm, memory, "notes (build id)", programHeaders.getLong(p + 8),
+                            programHeaders.getLong(p + 32), bias + programHeaders.getLong(p + 16));
+                }
+            }
+            int dynsym = section(11); // SHT_DYNSYM
+            if (problem == null && dynsym < 0) {
+                return path + " has no dynamic symbol table";
+            }
+            if (problem == null) {
+                int s = dynsym * shentsize;
+                problem = compare(ch, libjvm, memory, "dynamic symbol table", sectionHeaders.getLong(s + 24),
+                        sectionHeaders.getLong(s + 32), bias + sectionHeaders.getLong(s + 16));
+            }
+            if (problem == null) {
+                int l = sectionHeaders.getInt(dynsym * shentsize + 40) * shentsize;
+                if (l < 0 || l + shentsize > sectionHeaders.capacity()) {
+                    return path + " has a dynamic symbol table without strings";
+                }
+                problem = compare(ch, libjvm, memory, "dynamic symbols' names", sectionHeaders.getLong(l + 24),
+                        sectionHeaders.getLong(l + 32), bias + sectionHeaders.getLong(l + 16));
+            }
+            return problem;
         }
 
         private int section(int type) {
@@ -348,13 +386,43 @@ final class ThreadCounterLayout {
             return -1;
         }
 
-        /** The run-time addresses of {@code names} among the dynamic symbols (after {@link #loadBias}). */
+        /** Null when {@code length} bytes of the file at {@code offset} are mapped at {@code expected} and equal; else why not. */
+        private String compare(FileChannel ch, Mapping libjvm, Memory memory, String what, long offset, long length,
+                long expected) throws Throwable {
+            long address = libjvm.addressOf(offset, length);
+            if (address < 0) {
+                return "cannot compare libjvm.so's " + what + " with its mapping: not inside one readable mapping of it";
+            }
+            if (address != expected) {
+                return "libjvm.so at " + path + " is not the file mapped in this process: the kernel mapped its " + what
+                        + " at 0x" + Long.toHexString(address) + ", its headers say 0x" + Long.toHexString(expected);
+            }
+            ByteBuffer bytes = read(ch, offset, length);
+            long i = 0;
+            for (; i + 8 <= length; i += 8) {
+                long mapped = memory.getLong(address + i);
+                long file = bytes.getLong((int) i);
+                if (mapped != file) {
+                    return differs(what, i + Long.numberOfTrailingZeros(mapped ^ file) / 8); // little-endian: low byte first
+                }
+            }
+            for (; i < length; i++) {
+                if (memory.getByte(address + i) != bytes.get((int) i)) {
+                    return differs(what, i);
+                }
+            }
+            return null;
+        }
+
+        private String differs(String what, long at) {
+            return "libjvm.so at " + path + " is not the file mapped in this process: byte " + at + " of its " + what
+                    + " differs from the mapped one";
+        }
+
+        /** The run-time addresses of {@code names} among the dynamic symbols (after {@link #provenMapped}). */
         Map<String, Long> symbols(FileChannel ch, List<String> names) throws IOException {
             Map<String, Long> found = new HashMap<>();
             int dynsym = section(11);
-            if (dynsym < 0) {
-                return found;
-            }
             int s = dynsym * shentsize;
             ByteBuffer syms = read(ch, sectionHeaders.getLong(s + 24), sectionHeaders.getLong(s + 32));
             int l = sectionHeaders.getInt(s + 40) * shentsize;
