@@ -244,6 +244,53 @@ class VirtualThreadCountersIT {
                 "running: " + (whileRunning - own[0]));
     }
 
+    /**
+     * A read from another thread (a request ending while its virtual thread still works for it) that gives up on a
+     * thread the agent counts says so, not that the agent does not count the thread. Every try of such a read fails
+     * when the carrier its slot names has no counter the JVM can read; the test makes one by running the mount hook,
+     * as {@code VirtualThread.mount()} does, for the parked thread on another virtual thread (the JVM reads no
+     * counter for a virtual thread's id). The thread's next real mount overwrites it.
+     */
+    @Test
+    void aReadFromAnotherThreadThatGivesUpOnACountedThreadSaysWhy() throws Exception {
+        Class<?> hook = Class.forName(AllocLineAgent.HOOK, false, null);
+        CountDownLatch counted = new CountDownLatch(1);
+        AtomicBoolean release = new AtomicBoolean();
+        Runnable parkUntilReleased = () -> {
+            while (!release.get()) {
+                LockSupport.park();
+            }
+        };
+        Thread vt = Thread.ofVirtual().start(() -> {
+            counter.currentThreadAllocatedBytes();
+            counted.countDown();
+            parkUntilReleased.run();
+        });
+        Thread neverAsked = Thread.ofVirtual().start(parkUntilReleased);
+        assertTrue(counted.await(30, TimeUnit.SECONDS));
+        while (vt.getState() != Thread.State.WAITING) {
+            Thread.onSpinWait();
+        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                hook.getMethod("mount", Thread.class).invoke(null, vt);
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }).join();
+        try {
+            assertEquals(-1L, counter.threadAllocatedBytes(vt.getId()), "the read gave up");
+            assertEquals("virtual_thread_read_gave_up", counter.unavailableReason(vt));
+            assertEquals("virtual_thread_untracked", counter.unavailableReason(neverAsked), "a thread the agent does not count");
+        } finally {
+            release.set(true);
+            LockSupport.unpark(vt);
+            LockSupport.unpark(neverAsked);
+            vt.join();
+            neverAsked.join();
+        }
+    }
+
     @Test
     void aVirtualThreadsSlotIsFreedWhenItEnds() throws Exception {
         Class<?> hook = Class.forName(AllocLineAgent.HOOK, false, null);
