@@ -108,7 +108,7 @@ public final class VirtualThreadCounters {
             problem = "the JDK's internals are not what this agent expects (" + t + ")";
             allocated = null;
         }
-        // From the agent's options only: the hooks read no system property, which any code could have set.
+        // From the agent's options only, not from a system property, which any code could have set.
         int slots = Math.max(WAYS, Math.min(1 << 24, Settings.slots));
         MethodHandle peek = null;
         MethodHandle peekField = null;
