@@ -38,6 +38,12 @@ public final class ThreadAllocationCounter {
      * when the thread first asked (see the agent's {@code slots} option).
      */
     public static final String VIRTUAL_THREAD_UNTRACKED = "virtual_thread_untracked";
+    /**
+     * Reason given for a virtual thread the agent counts when a read of it gave up: a read from another thread
+     * (a request that ends while the thread still works for it) found the thread's slot changing, or its carrier's
+     * counter unreadable, on every try, and returned -1 rather than a guess.
+     */
+    public static final String VIRTUAL_THREAD_READ_GAVE_UP = "virtual_thread_read_gave_up";
 
     /** The agent's hook class, on the bootstrap class path when {@code -javaagent:allocline-agent.jar} runs. */
     static final String AGENT_HOOK = "dev.allocline.agent.hook.VirtualThreadCounters";
@@ -137,8 +143,8 @@ public final class ThreadAllocationCounter {
 
     /**
      * Why {@code thread} cannot be measured: {@link #UNSUPPORTED_JVM}, {@link #DISABLED},
-     * {@link #VIRTUAL_THREAD}, or {@code "unavailable"} when the JVM gives no reason. Only called on
-     * the failure path, so it may be slow.
+     * {@link #VIRTUAL_THREAD}, {@link #VIRTUAL_THREAD_UNTRACKED}, {@link #VIRTUAL_THREAD_READ_GAVE_UP}, or
+     * {@code "unavailable"} when the JVM gives no reason. Only called on the failure path, so it may be slow.
      */
     public String unavailableReason(Thread thread) {
         if (bean == null) {
@@ -162,9 +168,19 @@ public final class ThreadAllocationCounter {
                 }
                 return VIRTUAL_THREAD;
             }
-            return VIRTUAL_THREAD_UNTRACKED;
+            return agentCounts(thread) ? VIRTUAL_THREAD_READ_GAVE_UP : VIRTUAL_THREAD_UNTRACKED;
         }
         return "unavailable";
+    }
+
+    /** Whether the agent holds a slot for {@code thread}: then a -1 was a read that gave up, not a thread it does not count. */
+    @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, and this compiles for 17
+    private static boolean agentCounts(Thread thread) {
+        try {
+            return (boolean) AGENT_TRACKED.invokeExact(thread.getId());
+        } catch (Throwable t) {
+            return false;
+        }
     }
 
     /** {@code Thread.isVirtual()} on JDK 21+, false on JDK 17 (which has no virtual threads). */

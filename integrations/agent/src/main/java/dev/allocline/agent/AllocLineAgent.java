@@ -1,12 +1,9 @@
 package dev.allocline.agent;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,6 +18,13 @@ import java.util.Set;
  * retransforms {@code VirtualThread} (it is loaded from the CDS archive before any agent runs) to call it
  * at the start of both methods, and the library finds it there.
  *
+ * <p>JDK internals: the hooks need three JDK-internal packages, and defining them needs two more. The agent's own
+ * classes (this one, loaded by the system class loader into its unnamed module, with everything else on the class
+ * path) get none of them: exporting one to this class's module would export it to every library on the class path.
+ * They go to two named modules the agent alone defines: {@code dev.allocline.agent.definer}, in a module layer of
+ * its own, which defines the hooks' module ({@link DefinerModule}); and {@code dev.allocline.agent.hook}, the hooks'
+ * module, defined to the bootstrap class loader and open to no one but the definer.
+ *
  * <p>Safety: when anything is not as expected (no virtual threads, a {@code VirtualThread} of another
  * shape, no per-thread counters, retransformation refused) it installs nothing and says why once, on
  * standard error; it never stops the JVM from starting. Options, comma-separated: {@code slots=N} sizes the
@@ -32,10 +36,8 @@ public final class AllocLineAgent {
     static final String HOOK = "dev.allocline.agent.hook.VirtualThreadCounters";
     /** {@code -Ddev.allocline.agent.verbose=true}: say how the carrier's counter is read when it is not the fast way. */
     static final String VERBOSE_PROPERTY = "dev.allocline.agent.verbose";
-    private static final String HOOK_RESOURCE = HOOK.replace('.', '/') + ".class";
-
-    /** {@code read=jni}: the hooks read the carrier's counter through JNI only (the slower way, for comparison). */
-    private static boolean jniRead;
+    private static final String DEFINER = "dev.allocline.agent.definer.HookDefiner";
+    private static final int DEFAULT_SLOTS = 16384;
 
     private AllocLineAgent() {
     }
@@ -56,7 +58,24 @@ public final class AllocLineAgent {
 
     /** Installs the hooks; null when they are in, else why nothing was installed. */
     static String install(String args, Instrumentation inst) throws Throwable {
-        applyArgs(args);
+        int slots = DEFAULT_SLOTS;
+        boolean jniRead = false;
+        if (args != null) {
+            for (String part : args.split(",")) {
+                String p = part.trim();
+                if (p.startsWith("slots=")) {
+                    try {
+                        slots = Integer.parseInt(p.substring("slots=".length()).trim());
+                    } catch (NumberFormatException e) {
+                        System.err.println("allocline-agent: option '" + p + "' is not a number; slots=" + DEFAULT_SLOTS);
+                    }
+                } else if (p.equals("read=jni") || p.equals("read=memory")) {
+                    jniRead = p.equals("read=jni");
+                } else if (!p.isEmpty()) {
+                    System.err.println("allocline-agent: unknown option '" + p + "' ignored (known: slots=N, read=memory|jni)");
+                }
+            }
+        }
         Class<?> virtualThread;
         try {
             virtualThread = Class.forName("java.lang.VirtualThread", false, null);
@@ -72,20 +91,30 @@ public final class AllocLineAgent {
         } catch (ClassNotFoundException usual) {
             // not defined yet
         }
-        Class<?> hook = defineHook(inst);
-        Module hookModule = hook.getModule();
+        Map<String, byte[]> jar = DefinerModule.classFiles(AllocLineAgent.class);
         Module base = Object.class.getModule();
         Module management = ModuleLayer.boot().findModule("java.management")
                 .orElseThrow(() -> new IllegalStateException("no java.management module"));
-        // VirtualThread (java.base) must read the hook's module; the hook reads the carrier's counter
-        // through sun.management's native and asks JavaLangAccess for the carrier once per thread.
+
+        Module definer = DefinerModule.define(jar, AllocLineAgent.class.getModule());
+        inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(definer), "jdk.internal.module", Set.of(definer)),
+                Map.of(), Set.of(), Map.of());
+        Class<?> definerClass = Class.forName(DEFINER, true, definer.getClassLoader());
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        MethodHandle defineHooks = lookup.findStatic(definerClass, "define",
+                MethodType.methodType(Module.class, Map.class, int.class, boolean.class));
+        Module hookModule = (Module) defineHooks.invokeExact(DefinerModule.inPackage(jar, "dev.allocline.agent.hook"), slots, jniRead);
+
+        // VirtualThread (java.base) must read the hooks' module; the hooks read HotSpot's memory (jdk.internal.misc),
+        // ask JavaLangAccess for the carrier once per thread, and read a thread's counter through sun.management's native.
         inst.redefineModule(base, Set.of(hookModule), Map.of("jdk.internal.access", Set.of(hookModule),
                 "jdk.internal.misc", Set.of(hookModule)), Map.of(), Set.of(), Map.of());
         inst.redefineModule(management, Set.of(), Map.of(), Map.of("sun.management", Set.of(hookModule)),
                 Set.of(), Map.of());
-        // Where HotSpot keeps the counter, for the hooks' memory read (they check it, and read through JNI without it).
-        String layoutProblem = jniRead ? "read=jni" : ThreadCounterLayout.publish();
-        Class.forName(HOOK, true, null);
+        Class<?> hook = Class.forName(HOOK, true, null);
+        if (hook.getModule() != hookModule) {
+            throw new IllegalStateException(HOOK + " is in " + hook.getModule() + ", not in " + hookModule);
+        }
         String problem = (String) hook.getMethod("problem").invoke(null);
         if (problem != null) {
             return problem;
@@ -104,56 +133,12 @@ public final class AllocLineAgent {
             inst.removeTransformer(transformer);
             return transformer.problem();
         }
-        hook.getMethod("markInstalled").invoke(null);
+        lookup.findStatic(definerClass, "markInstalled", MethodType.methodType(void.class, Class.class)).invokeExact(hook);
         if (Boolean.getBoolean(VERBOSE_PROPERTY)) {
-            // The hooks' own check decides in the end (a layout found can still disagree with the JNI read).
             String read = (String) hook.getMethod("counterRead").invoke(null);
             System.err.println("allocline-agent: installed; the carrier's counter is read " + (read.equals("memory")
-                    ? "from HotSpot's memory" : "through JNI (" + (layoutProblem != null ? layoutProblem : read) + ")"));
+                    ? "from HotSpot's memory" : "through JNI (" + read.substring(read.indexOf(':') + 1).trim() + ")"));
         }
         return null;
-    }
-
-    /**
-     * Defines the hook class in the bootstrap class loader, from its bytes in this jar. Not by appending a
-     * jar to the bootstrap search: HotSpot then turns off class data sharing for every class but the
-     * bootstrap loader's (slower start-up), and appending the agent jar itself would also make the
-     * bootstrap loader define the agent's other classes and the shaded ASM.
-     */
-    private static Class<?> defineHook(Instrumentation inst) throws Throwable {
-        byte[] bytes;
-        try (InputStream in = AllocLineAgent.class.getClassLoader().getResourceAsStream(HOOK_RESOURCE)) {
-            if (in == null) {
-                throw new IOException(HOOK_RESOURCE + " is missing from the agent jar");
-            }
-            bytes = in.readAllBytes();
-        }
-        Module base = Object.class.getModule();
-        inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(AllocLineAgent.class.getModule())),
-                Map.of(), Set.of(), Map.of());
-        Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
-        MethodHandles.Lookup lookup = MethodHandles.lookup();
-        Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
-        MethodHandle define = lookup.findVirtual(unsafeClass, "defineClass", MethodType.methodType(Class.class,
-                String.class, byte[].class, int.class, int.class, ClassLoader.class, ProtectionDomain.class));
-        return (Class<?>) define.invoke(unsafe, HOOK, bytes, 0, bytes.length, (ClassLoader) null, (ProtectionDomain) null);
-    }
-
-    private static void applyArgs(String args) {
-        if (args == null || args.isBlank()) {
-            return;
-        }
-        for (String part : args.split(",")) {
-            String p = part.trim();
-            if (p.startsWith("slots=")) {
-                System.setProperty("dev.allocline.agent.slots", p.substring("slots=".length()));
-            } else if (p.equals("read=jni")) {
-                jniRead = true;
-            } else if (p.equals("read=memory")) {
-                jniRead = false;
-            } else if (!p.isEmpty()) {
-                System.err.println("allocline-agent: unknown option '" + p + "' ignored (known: slots=N, read=memory|jni)");
-            }
-        }
     }
 }

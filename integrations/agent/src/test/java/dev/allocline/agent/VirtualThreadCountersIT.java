@@ -56,7 +56,38 @@ class VirtualThreadCountersIT {
         String read = (String) hook.getMethod("counterRead").invoke(null);
         String expected = System.getProperty("allocline.test.counterRead", "memory");
         assertTrue(read.equals(expected) || read.startsWith(expected + ":"), "expected " + expected + ", read: " + read);
-        assertNull(System.getProperty(ThreadCounterLayout.PROPERTY), "the hooks took the layout and removed the property");
+    }
+
+    /**
+     * The hooks find HotSpot's layout themselves and take no part of how they read from a system property: any code
+     * could set one before the agent starts, and an offset the memory read trusted would be a read of any address.
+     */
+    @Test
+    void theHooksReadNoLayoutFromASystemPropertySomeoneSet() throws Exception {
+        // Not offsets: a read at a made-up offset could crash the JVM that trusted it (the hooks once did).
+        String property = "-D" + LAYOUT_PROPERTY + "=set-by-someone-else";
+        assertEquals("read jni: read=jni; the property is still set-by-someone-else",
+                howTheHooksRead(ChildJvm.agent() + "=read=jni", property));
+        assertEquals("read memory; the property is still set-by-someone-else", howTheHooksRead(ChildJvm.agent(), property));
+    }
+
+    /** The property the agent once handed the hooks their layout in, with {@code read=jni} too if someone else set it. */
+    static final String LAYOUT_PROPERTY = "dev.allocline.agent.threadCounterLayout";
+
+    /** Run in a child JVM: how the hooks read, and the layout property as the hooks left it. */
+    public static final class HowTheHooksRead {
+        public static void main(String[] args) throws Exception {
+            Class<?> hook = Class.forName(AllocLineAgent.HOOK, true, null);
+            System.out.println("read " + hook.getMethod("counterRead").invoke(null) + "; the property is still "
+                    + System.getProperty(LAYOUT_PROPERTY));
+        }
+    }
+
+    private static String howTheHooksRead(String... jvm) throws Exception {
+        List<String> args = new ArrayList<>(List.of(jvm));
+        args.addAll(List.of("-cp", System.getProperty("java.class.path"), HowTheHooksRead.class.getName()));
+        String out = ChildJvm.run(args);
+        return out.lines().filter(l -> l.startsWith("read ")).findFirst().orElse("nothing from the probe: " + out);
     }
 
     /** {@code -Ddev.allocline.agent.verbose=true} says which read the hooks settled on, in a JVM of its own. */
@@ -84,29 +115,17 @@ class VirtualThreadCountersIT {
         // In the interpreter a safepoint can fall between the read's loads, and a GC retires the TLAB there: without the
         // second load of the retired bytes, about one read in a thousand took them from before the GC and the TLAB
         // from after (TornReadProbe: 5 short and 3 long of 4,000 rounds, in each of two runs).
-        String out = childJvm("-Xint", "-javaagent:" + System.getProperty("allocline.agent.jar"), "-cp",
-                System.getProperty("java.class.path"), TornReadProbe.class.getName(), "4000");
+        String out = ChildJvm.run("-Xint", ChildJvm.agent(), "-cp", System.getProperty("java.class.path"),
+                TornReadProbe.class.getName(), "4000");
         assertTrue(out.contains("read memory; rounds 4000, short 0, long 0"), out);
     }
 
     /** The agent's stderr when a JVM started with it (and {@code options}, and {@code jvm}) and the verbose flag prints its version. */
     private static String verbose(String options, String... jvm) throws Exception {
         List<String> args = new ArrayList<>(List.of(jvm));
-        args.addAll(List.of("-javaagent:" + System.getProperty("allocline.agent.jar") + options,
-                "-Ddev.allocline.agent.verbose=true", "-version"));
-        String out = childJvm(args.toArray(new String[0]));
+        args.addAll(List.of(ChildJvm.agent() + options, "-Ddev.allocline.agent.verbose=true", "-version"));
+        String out = ChildJvm.run(args);
         return out.lines().filter(l -> l.startsWith("allocline-agent:")).findFirst().orElse("nothing from the agent: " + out);
-    }
-
-    /** What a JVM of this test's JDK started with {@code args} printed (stdout and stderr) until it exited. */
-    private static String childJvm(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM exited");
-        return out;
     }
 
     @Test
@@ -223,6 +242,53 @@ class VirtualThreadCountersIT {
         vt.join();
         assertTrue(whileRunning - own[0] >= 5 * MIB - 128 && whileRunning - own[0] < 5 * MIB + SLACK,
                 "running: " + (whileRunning - own[0]));
+    }
+
+    /**
+     * A read from another thread (a request ending while its virtual thread still works for it) that gives up on a
+     * thread the agent counts says so, not that the agent does not count the thread. Every try of such a read fails
+     * when the carrier its slot names has no counter the JVM can read; the test makes one by running the mount hook,
+     * as {@code VirtualThread.mount()} does, for the parked thread on another virtual thread (the JVM reads no
+     * counter for a virtual thread's id). The thread's next real mount overwrites it.
+     */
+    @Test
+    void aReadFromAnotherThreadThatGivesUpOnACountedThreadSaysWhy() throws Exception {
+        Class<?> hook = Class.forName(AllocLineAgent.HOOK, false, null);
+        CountDownLatch counted = new CountDownLatch(1);
+        AtomicBoolean release = new AtomicBoolean();
+        Runnable parkUntilReleased = () -> {
+            while (!release.get()) {
+                LockSupport.park();
+            }
+        };
+        Thread vt = Thread.ofVirtual().start(() -> {
+            counter.currentThreadAllocatedBytes();
+            counted.countDown();
+            parkUntilReleased.run();
+        });
+        Thread neverAsked = Thread.ofVirtual().start(parkUntilReleased);
+        assertTrue(counted.await(30, TimeUnit.SECONDS));
+        while (vt.getState() != Thread.State.WAITING) {
+            Thread.onSpinWait();
+        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                hook.getMethod("mount", Thread.class).invoke(null, vt);
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }).join();
+        try {
+            assertEquals(-1L, counter.threadAllocatedBytes(vt.getId()), "the read gave up");
+            assertEquals("virtual_thread_read_gave_up", counter.unavailableReason(vt));
+            assertEquals("virtual_thread_untracked", counter.unavailableReason(neverAsked), "a thread the agent does not count");
+        } finally {
+            release.set(true);
+            LockSupport.unpark(vt);
+            LockSupport.unpark(neverAsked);
+            vt.join();
+            neverAsked.join();
+        }
     }
 
     @Test

@@ -10,13 +10,17 @@ import java.lang.invoke.VarHandle;
  * {@code java.lang.VirtualThread}: the carrier's own counter (exact, readable whatever thread is current
  * because HotSpot counts per OS thread) is read when a virtual thread mounts and when it unmounts, and the
  * difference is credited to the virtual thread. The read is three loads from the carrier's HotSpot
- * {@code JavaThread} when the agent found where HotSpot keeps the counter and the check in this class's
- * initialiser agreed with the JNI read ({@link #counterRead()}), else the JNI read (~10-35 ns each). A virtual thread's bytes are then the
+ * {@code JavaThread} when this class's initialiser found where HotSpot keeps the counter ({@link ThreadCounterLayout})
+ * and its check agreed with the JNI read ({@link #counterRead()}), else the JNI read (~10-35 ns each). A virtual thread's bytes are then the
  * sum over its mounts of what its carriers allocated while it was mounted, plus, while it is mounted,
  * what the carrier allocated since this mount.
  *
  * <p>Defined in the bootstrap class loader by the agent, so that {@code VirtualThread} can call it; the
- * library finds it there reflectively. It uses nothing but the JDK.
+ * library finds it there reflectively. It uses nothing but the JDK. Its module, {@code dev.allocline.agent.hook},
+ * is a named module the agent defines to the bootstrap loader: java.base exports {@code jdk.internal.misc} and
+ * {@code jdk.internal.access}, and java.management opens {@code sun.management}, to it alone, and it opens nothing
+ * (its package to the agent's definer module only), so no other code can take the {@code Unsafe} it holds from its
+ * fields. Public here are the reads, the hooks {@code VirtualThread} calls, and diagnostics.
  *
  * <p>Where the state lives: {@code VirtualThread} is loaded from the CDS archive before any agent runs, and
  * a retransformation cannot add fields, so a virtual thread's counter lives in a table allocated once,
@@ -46,13 +50,8 @@ public final class VirtualThreadCounters {
     private static final int NATIVE_CARRIER = 4;
     /** A key while its slot is being set up: no lookup matches it. */
     private static final long CLAIMED = -1L;
-    /** The system property with the number of slots (rounded up to a power of two). */
-    public static final String SLOTS_PROPERTY = "dev.allocline.agent.slots";
-    private static final int DEFAULT_SLOTS = 16384;
     /** Calls per handle before the hooks may run: past java.lang.invoke's customisation threshold (at most 127). */
     private static final int WARM_UP = 256;
-    /** What the agent found in HotSpot's structure table: {@code eetop,allocated,tlabStart,tlabTop} offsets. */
-    private static final String LAYOUT_PROPERTY = "dev.allocline.agent.threadCounterLayout";
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle TAKEN_COUNT = MethodHandles.arrayElementVarHandle(int[].class);
@@ -109,41 +108,33 @@ public final class VirtualThreadCounters {
             problem = "the JDK's internals are not what this agent expects (" + t + ")";
             allocated = null;
         }
-        int slots = DEFAULT_SLOTS;
-        try {
-            String s = System.getProperty(SLOTS_PROPERTY);
-            if (s != null) {
-                slots = Math.max(WAYS, Math.min(1 << 24, Integer.parseInt(s.trim())));
-            }
-        } catch (RuntimeException e) {
-            slots = DEFAULT_SLOTS;
-        }
+        // From the agent's options only, not from a system property, which any code could have set.
+        int slots = Math.max(WAYS, Math.min(1 << 24, Settings.slots));
         MethodHandle peek = null;
         MethodHandle peekField = null;
         long[] layout = null;
         String read;
-        String spec = System.getProperty(LAYOUT_PROPERTY);
-        System.clearProperty(LAYOUT_PROPERTY);
         if (problem != null) {
             read = "none";
-        } else if (spec == null) {
-            read = "jni: the agent found no layout of HotSpot's counter";
+        } else if (Settings.jniRead) {
+            read = "jni: read=jni";
         } else {
-            try {
-                String[] parts = spec.split(",");
-                layout = new long[4];
-                for (int i = 0; i < 4; i++) {
-                    layout[i] = Long.parseLong(parts[i].trim());
+            ThreadCounterLayout found = ThreadCounterLayout.find();
+            if (found.problem != null) {
+                read = "jni: " + found.problem;
+            } else {
+                try {
+                    layout = new long[] {found.eetop, found.allocatedBytes, found.tlabStart, found.tlabTop};
+                    Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe", false, null);
+                    MethodHandles.Lookup lookup = MethodHandles.lookup();
+                    Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
+                    peek = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, long.class)).bindTo(unsafe);
+                    peekField = lookup.findVirtual(unsafeClass, "getLong",
+                            MethodType.methodType(long.class, Object.class, long.class)).bindTo(unsafe);
+                    read = verify(allocated, peek, peekField, layout);
+                } catch (Throwable t) {
+                    read = "jni: the memory read could not be set up (" + t + ")";
                 }
-                Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe", false, null);
-                MethodHandles.Lookup lookup = MethodHandles.lookup();
-                Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
-                peek = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, long.class)).bindTo(unsafe);
-                peekField = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, Object.class, long.class))
-                        .bindTo(unsafe);
-                read = verify(allocated, peek, peekField, layout);
-            } catch (Throwable t) {
-                read = "jni: the memory read could not be set up (" + t + ")";
             }
             if (!read.equals("memory")) {
                 peek = null;
@@ -183,8 +174,8 @@ public final class VirtualThreadCounters {
         return PROBLEM;
     }
 
-    /** Called by the agent once {@code VirtualThread} carries the hooks. */
-    public static void markInstalled() {
+    /** Called by the agent (through its definer module) once {@code VirtualThread} carries the hooks. */
+    static void markInstalled() {
         installed = PROBLEM == null;
     }
 
@@ -205,7 +196,7 @@ public final class VirtualThreadCounters {
 
     /**
      * How the hooks read the carrier's counter: "memory" (from HotSpot's {@code JavaThread}, at offsets the
-     * agent found in HotSpot's structure table and checked against the JNI read), or "jni: " and why not.
+     * initialiser found in HotSpot's structure table and checked against the JNI read), or "jni: " and why not.
      */
     public static String counterRead() {
         return READ;
