@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.allocline.AllocLine;
 import dev.allocline.line.CanonicalLine;
 import dev.allocline.testing.Allocate;
+import dev.allocline.testing.ChildJvm;
 import dev.allocline.testing.LineCollector;
 import dev.allocline.testing.LoopbackServer;
 import jakarta.ws.rs.GET;
@@ -136,17 +137,58 @@ class RequestStretchEventTest {
         }
     }
 
+    /**
+     * Off, the events cost nothing a service would notice: in a JVM of its own (other tests' recordings enable
+     * the event JVM-wide), requests through the Feature do not start JFR's recorder
+     * ({@code FlightRecorder.isInitialized()} stays false), and a recording of something else that starts
+     * later receives no stretch or line event.
+     */
     @Test
-    void disabledNoEventIsWritten() throws Exception {
-        java.nio.file.Path file = Files.createTempFile("no-stretches", ".jfr");
-        try (Recording r = new Recording()) {
-            r.enable("jdk.ThreadStart"); // a recording, without the event
-            r.start();
-            server.lineFor(LINES, "/stretch/sync/1", 200);
-            r.stop();
-            r.dump(file);
+    void offTheEventsNeitherWakeJfrNorAreWritten() throws Exception {
+        ChildJvm child = ChildJvm.run(EventsOff.class, Files.createTempDirectory("events-off").toString());
+        assertEquals(0, child.exitCode(), child::toString);
+        assertTrue(child.out().contains("jfr initialized after 200 requests: false"), child::toString);
+        assertTrue(child.out().contains("stretch events: 0, line events: 0, other events: "), child::toString);
+        assertFalse(child.out().contains("other events: 0"), () -> "the recording recorded something: " + child);
+    }
+
+    /** The child JVM of {@link #offTheEventsNeitherWakeJfrNorAreWritten}. */
+    public static final class EventsOff {
+        public static void main(String[] args) throws Exception {
+            org.glassfish.jersey.server.ApplicationHandler app = new org.glassfish.jersey.server.ApplicationHandler(
+                    new org.glassfish.jersey.server.ResourceConfig(Stretch.class).register(
+                            AllocLineFeature.builder().defaultSink(false).sink(l -> { }).build()));
+            java.net.URI base = java.net.URI.create("http://localhost/");
+            for (int i = 0; i < 200; i++) {
+                get(app, base);
+            }
+            System.out.println("jfr initialized after 200 requests: " + jdk.jfr.FlightRecorder.isInitialized());
+            java.nio.file.Path file = java.nio.file.Path.of(args[0], "other.jfr");
+            try (Recording r = new Recording()) {
+                r.enable("jdk.ThreadSleep").withThreshold(java.time.Duration.ZERO);
+                r.start();
+                for (int i = 0; i < 50; i++) {
+                    get(app, base);
+                    Thread.sleep(1);
+                }
+                r.stop();
+                r.dump(file);
+            }
+            List<RecordedEvent> all = RecordingFile.readAllEvents(file);
+            long stretches = all.stream().filter(e -> e.getEventType().getName().equals("dev.allocline.Request")).count();
+            long lines = all.stream().filter(e -> e.getEventType().getName().equals("dev.allocline.Line")).count();
+            System.out.println("stretch events: " + stretches + ", line events: " + lines + ", other events: "
+                    + (all.size() - stretches - lines));
         }
-        assertEquals(List.of(), stretches(file));
+
+        private static void get(org.glassfish.jersey.server.ApplicationHandler app, java.net.URI base) throws Exception {
+            org.glassfish.jersey.server.ContainerRequest q = new org.glassfish.jersey.server.ContainerRequest(base,
+                    base.resolve("stretch/sync/0"), "GET", null, new org.glassfish.jersey.internal.MapPropertiesDelegate(),
+                    app.getConfiguration());
+            if (app.apply(q, new java.io.ByteArrayOutputStream()).get().getStatus() != 200) {
+                throw new AssertionError("not 200");
+            }
+        }
     }
 
     /**
