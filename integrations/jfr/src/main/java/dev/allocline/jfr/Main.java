@@ -65,6 +65,12 @@ public final class Main {
         } catch (Unanswerable u) {
             err.println("allocline-jfr: " + u.getMessage());
             return 2;
+        } catch (OutOfMemoryError e) {
+            // What is kept grows with the recording's requests (about 0.5 KB each) and stretches (20 bytes each).
+            err.println("allocline-jfr: out of memory: this recording holds more requests than the heap allows ("
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); run it with more, e.g. java -Xmx4g -jar "
+                    + "allocline-jfr.jar ... (about 0.5 KB per request in the file)");
+            return 2;
         }
     }
 
