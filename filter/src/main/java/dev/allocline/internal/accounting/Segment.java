@@ -27,6 +27,12 @@ final class Segment {
     final boolean bracketed;
     /** True while another request's segment runs above this one on its thread: its bytes are not the owner's. */
     boolean paused;
+    /**
+     * How many stretches nested in it hold it besides the one that opened it ({@link ThreadWork#enterStretch}: a
+     * dispatch on the request's Vert.x context inside another, or inside a run of its handler chain); only its
+     * thread touches it.
+     */
+    int holds;
     /** When the current span of work began ({@code System.nanoTime}); kept only while profiling. */
     long since;
     /** Volatile: a thread reads it without the owner's monitor when it unwinds its own stack. */

@@ -72,6 +72,43 @@ public final class ThreadWork {
         return push(r, true);
     }
 
+    /**
+     * The calling thread starts a stretch of work for {@code r} that its entry point ends with {@link #leaveStretch}
+     * on this thread, after every stretch begun inside it has ended (a dispatch on the request's Vert.x context:
+     * Vert.x begins and ends its dispatches strictly nested). Bracketed. A stretch begun while {@code r}'s segment
+     * is already on top (a dispatch inside another of the same request, or inside a run of its handler chain)
+     * joins that segment instead of opening one: the segment is closed by whichever began it, never early by a
+     * nested stretch, and no byte is counted twice. After {@code r}'s line nothing is opened.
+     */
+    public static void enterStretch(Request r) {
+        Segment top = WorkingThreads.top();
+        if (top != null && top.owner == r && !top.closed) {
+            top.holds++;
+            return;
+        }
+        push(r, true);
+    }
+
+    /**
+     * Ends a stretch begun with {@link #enterStretch}: the segment it joined is released, the one it opened is
+     * closed. Nothing when {@code r}'s segment is gone already (its line was written on this thread inside the
+     * stretch, or the stretch began after the line and opened nothing).
+     */
+    public static void leaveStretch(Request r) {
+        Segment s = WorkingThreads.top();
+        while (s != null && s.owner != r) {
+            s = s.below;
+        }
+        if (s == null) {
+            return;
+        }
+        if (s.holds > 0) {
+            s.holds--;
+        } else {
+            leave((Object) s);
+        }
+    }
+
     /** The calling thread stops working for {@code r}: its segment of {@code r}, if any, is closed. */
     public static void leave(Request r) {
         Segment s = WorkingThreads.top();
