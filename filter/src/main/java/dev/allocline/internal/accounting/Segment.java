@@ -39,6 +39,8 @@ final class Segment {
     volatile boolean closed;
     /** Next open segment of the same owner. */
     Segment nextOpen;
+    /** Whether it entered in its request's own logging context (which keeps the id): nothing to restore. Its thread's. */
+    boolean inOwnContext;
     /** The logging-context values this segment replaced on its thread; only its thread touches them. */
     String previousLog4j;
     String previousSlf4j;

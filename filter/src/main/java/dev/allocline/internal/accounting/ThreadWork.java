@@ -56,11 +56,12 @@ public final class ThreadWork {
      * is already on top, bracketed or not as {@code r}'s entry point sees its threads ({@link Request.Sight}).
      */
     public static void enter(Request r) {
-        Segment top = WorkingThreads.top();
+        Object[] slot = WorkingThreads.slot();
+        Segment top = (Segment) slot[0];
         if (top != null && top.owner == r && !top.closed) {
             return; // Jersey fires ~10 events per request on the same thread: nothing changes for most
         }
-        push(r, r.bracketed);
+        push(slot, r, r.bracketed);
     }
 
     /**
@@ -69,7 +70,7 @@ public final class ThreadWork {
      * counts for no one). Bracketed: the wrapper sees the task end.
      */
     public static Object enterTask(Request r) {
-        return push(r, true);
+        return push(WorkingThreads.slot(), r, true);
     }
 
     /**
@@ -81,12 +82,13 @@ public final class ThreadWork {
      * nested stretch, and no byte is counted twice. After {@code r}'s line nothing is opened.
      */
     public static void enterStretch(Request r) {
-        Segment top = WorkingThreads.top();
+        Object[] slot = WorkingThreads.slot();
+        Segment top = (Segment) slot[0];
         if (top != null && top.owner == r && !top.closed) {
             top.holds++;
             return;
         }
-        push(r, true);
+        push(slot, r, true);
     }
 
     /**
@@ -95,7 +97,8 @@ public final class ThreadWork {
      * stretch, or the stretch began after the line and opened nothing).
      */
     public static void leaveStretch(Request r) {
-        Segment s = WorkingThreads.top();
+        Object[] slot = WorkingThreads.existingSlot();
+        Segment s = slot == null ? null : (Segment) slot[0];
         while (s != null && s.owner != r) {
             s = s.below;
         }
@@ -105,18 +108,19 @@ public final class ThreadWork {
         if (s.holds > 0) {
             s.holds--;
         } else {
-            leave((Object) s);
+            leave(slot, s);
         }
     }
 
     /** The calling thread stops working for {@code r}: its segment of {@code r}, if any, is closed. */
     public static void leave(Request r) {
-        Segment s = WorkingThreads.top();
+        Object[] slot = WorkingThreads.existingSlot();
+        Segment s = slot == null ? null : (Segment) slot[0];
         while (s != null && s.owner != r) {
             s = s.below;
         }
         if (s != null) {
-            leave(s);
+            leave(slot, s);
         }
     }
 
@@ -125,15 +129,19 @@ public final class ThreadWork {
         if (token == null) {
             return;
         }
-        Segment s = (Segment) token;
+        leave(WorkingThreads.slot(), (Segment) token);
+    }
+
+    /** Closes {@code s}, a segment in the calling thread's stack ({@code slot}), and unwinds what it can. */
+    private static void leave(Object[] slot, Segment s) {
         long now = s.owner.read();
         s.owner.close(s, now);
-        if (WorkingThreads.top() != s) {
+        if (slot[0] != s) {
             // Another request's segment runs above it: s stays in the stack, closed, and its logging context
             // is put back when the thread unwinds to it, never while the request above still works here.
             return;
         }
-        Segment below = unwind(null); // s and any closed segment under it, restoring each one's context
+        Segment below = unwind(slot, null); // s and any closed segment under it, restoring each one's context
         if (below != null) {
             // Only a bracketed segment or one of s's own request is ever left under s (see push), so the
             // thread goes back to work that provably is below's.
@@ -148,10 +156,10 @@ public final class ThreadWork {
         return r.allocatedSoFar(here ? top : null, here ? r.counterNow() : 0);
     }
 
-    private static Segment push(Request r, boolean bracketed) {
+    private static Segment push(Object[] slot, Request r, boolean bracketed) {
         long now = r.read();
         Thread thread = Thread.currentThread();
-        Segment below = unwind(r);
+        Segment below = unwind(slot, r);
         Segment s = new Segment(r, thread, below, now, bracketed);
         if (!r.open(s, now)) {
             return null; // a late event or task: nothing of it may stay on the thread
@@ -163,7 +171,7 @@ public final class ThreadWork {
         if (below != null) {
             below.owner.pause(below, now);
         }
-        WorkingThreads.top(s);
+        slot[0] = s;
         LoggingContext c = r.runtime.context;
         if (c != null) {
             c.enter(s, r.requestId());
@@ -172,7 +180,7 @@ public final class ThreadWork {
             // The request finished on another thread between open() and here (a late event): nothing of it
             // may stay. A finish after this check is a finish while this thread works for the request, and
             // the thread unwinds it at its next enter or leave, as for a wrapped task that outlives its request.
-            leave((Object) s);
+            leave(slot, s);
             return null;
         }
         return s;
@@ -187,8 +195,8 @@ public final class ThreadWork {
      * is returned is bracketed or {@code r}'s own. Each popped segment's logging context is put back. Nearly
      * always pops nothing and writes nothing.
      */
-    private static Segment unwind(Request r) {
-        Segment first = WorkingThreads.top();
+    private static Segment unwind(Object[] slot, Request r) {
+        Segment first = (Segment) slot[0];
         Segment top = first;
         while (top != null && (top.closed || (r != null && !top.bracketed && top.owner != r))) {
             if (!top.closed) {
@@ -201,7 +209,7 @@ public final class ThreadWork {
             top = top.below;
         }
         if (top != first) {
-            WorkingThreads.top(top);
+            slot[0] = top;
         }
         return top;
     }

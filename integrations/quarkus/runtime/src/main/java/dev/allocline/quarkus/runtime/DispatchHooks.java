@@ -37,6 +37,12 @@ public final class DispatchHooks {
         }
     }
 
+    /** Whether the current Vert.x context is {@code request}'s duplicated context (where its MDC lives). */
+    static boolean ownsCurrentContext(Request request) {
+        Context current = Vertx.currentContext();
+        return current instanceof RequestCarrier && ((RequestCarrier) current).allocline$request() == request;
+    }
+
     /** A dispatch on a context carrying {@code request} begins on the calling thread. Never throws. */
     public static void begin(Object request) {
         try {
