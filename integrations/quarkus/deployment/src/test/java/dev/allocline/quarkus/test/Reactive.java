@@ -71,6 +71,7 @@ public class Reactive {
         vertx.setTimer(every, id -> {
             if (left == 1) {
                 AllocLine.put("seen_in_timer", AllocLine.requestId().orElse("none"));
+                AllocLine.put("mdc_in_timer", String.valueOf(org.slf4j.MDC.get("request_id")));
             }
             allocateKib(kib);
             step(left - 1, every, kib, done);
@@ -210,6 +211,7 @@ public class Reactive {
                     vertx.cancelTimer(timer);
                     allocateKib(mib * 1024);
                     Probe.seenLate = AllocLine.requestId().orElse("none");
+                    Probe.mdcLate = org.slf4j.MDC.get("request_id");
                     Probe.lateRan.countDown();
                 }
             });
@@ -230,11 +232,13 @@ public class Reactive {
     public static final class Probe {
         static volatile boolean released;
         static volatile String seenLate;
+        static volatile String mdcLate;
         static volatile CountDownLatch lateRan = new CountDownLatch(1);
 
         static void reset() {
             released = false;
             seenLate = null;
+            mdcLate = null;
             lateRan = new CountDownLatch(1);
         }
     }

@@ -97,6 +97,7 @@ class ReactiveLinesTest {
         assertWithinTenPercent(64 * MIB, line);
         assertEquals(1, line.allocThreads(), "the event loop only: " + line);
         assertEquals("steps-64", line.fields().get("seen_in_timer"), "AllocLine.requestId() in a timer: " + line);
+        assertEquals("steps-64", line.fields().get("mdc_in_timer"), "the MDC in a timer: " + line);
     }
 
     @Test
@@ -212,6 +213,7 @@ class ReactiveLinesTest {
         assertTrue(Reactive.Probe.lateRan.await(10, TimeUnit.SECONDS), "the late timer ran");
         assertTrue(line.allocatedBytes() >= 0 && line.allocatedBytes() < SLACK, line.toString());
         assertEquals("none", Reactive.Probe.seenLate, "a callback after the line works for no request");
+        assertEquals("late-8", Reactive.Probe.mdcLate, "but it is the request's callback: its context keeps the id");
         // The event loop, in a task of its own context once the late callback is done: nothing of the request.
         CompletableFuture<String[]> after = new CompletableFuture<>();
         vertx.runOnContext(v -> after.complete(new String[] {MDC.get("request_id"), AllocLine.requestId().orElse(null)}));
