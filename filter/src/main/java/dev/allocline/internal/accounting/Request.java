@@ -42,7 +42,8 @@ public final class Request implements UnansweredRequest {
     public enum Sight {
         /**
          * Every stretch, start and end: Jersey's request events (a thread always leaves when the resource
-         * method returns), Quarkus' runs of the handler chain. Every segment is bracketed.
+         * method returns), Quarkus' runs of the handler chain and dispatches on a request's Vert.x context.
+         * Every segment is bracketed.
          */
         EVERY_STRETCH,
         /**

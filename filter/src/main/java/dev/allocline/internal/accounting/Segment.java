@@ -17,10 +17,10 @@ final class Segment {
     /** Counter value when this segment last started or resumed; -1 when unreadable. */
     long start;
     /**
-     * Whether the entry point that opened it sees its thread leave (Jersey's events, Quarkus' runs, a wrapped
-     * task): while such a segment is open its thread provably works for the owner, so it may be read from
-     * another thread and resumed after nested work. An unbracketed segment (the standard filters, which see
-     * no method return) counts only what its own thread closes; found under another request's work, or open
+     * Whether the entry point that opened it sees its thread leave (Jersey's events, Quarkus' runs and Vert.x
+     * dispatches, a wrapped task): while such a segment is open its thread provably works for the owner, so it may
+     * be read from another thread and resumed after nested work. An unbracketed segment (the standard filters, which
+     * see no method return) counts only what its own thread closes; found under another request's work, or open
      * on another thread at the end, it is dropped uncounted and the line says {@code alloc_partial}.
      * Set before the segment is published; final in effect.
      */

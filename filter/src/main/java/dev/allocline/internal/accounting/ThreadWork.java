@@ -13,8 +13,9 @@ package dev.allocline.internal.accounting;
  * <ol>
  * <li>A segment is counted by another thread, or resumed after other work on its own thread, only when it is
  *     <em>bracketed</em>: its entry point sees its thread leave (Jersey's events, where the thread always leaves
- *     when the resource method returns; Quarkus' runs; a wrapped task). Such a segment is closed by the entry
- *     point before the runtime can give its thread away, so while it is open its thread works for the request.</li>
+ *     when the resource method returns; Quarkus' runs and its dispatches on a request's Vert.x context; a wrapped
+ *     task). Such a segment is closed by the entry point before the runtime can give its thread away, so while it
+ *     is open its thread works for the request.</li>
  * <li>An unbracketed segment (the standard filters, which see no method return) is the request's only while its
  *     own thread keeps working for it: when the thread starts work for another request, the segment is closed
  *     <em>without counting</em> (what the thread did since may be anything), the request stays open for its

@@ -28,7 +28,10 @@ public final class DispatchHooks {
 
     /**
      * Makes the current Vert.x context, when it is a duplicated one (Quarkus serves every request on its own),
-     * carry {@code request} for its later dispatches; the dispatch running now is the caller's to follow.
+     * carry {@code request} for its later dispatches; the dispatch running now is the caller's to follow. The context
+     * keeps it after the line: a dispatch that began before the line (a timer running while a worker thread ends the
+     * response) must find the request at its end to take its closed segment off its thread, and one that begins after
+     * opens nothing ({@link ThreadWork#enterStretch}).
      */
     static void attach(Request request) {
         Context current = Vertx.currentContext();
