@@ -21,7 +21,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
@@ -204,15 +203,15 @@ public class Reactive {
     @Produces(MediaType.TEXT_PLAIN)
     public CompletionStage<String> late(@PathParam("mib") int mib) {
         CompletableFuture<String> done = new CompletableFuture<>();
+        String requestId = AllocLine.requestId().orElseThrow();
         vertx.setTimer(5, id -> {
             done.complete("answered");
             vertx.setPeriodic(5, timer -> {
                 if (Probe.released) {
                     vertx.cancelTimer(timer);
                     allocateKib(mib * 1024);
-                    Probe.seenLate = AllocLine.requestId().orElse("none");
-                    Probe.mdcLate = org.slf4j.MDC.get("request_id");
-                    Probe.lateRan.countDown();
+                    Probe.late.put(requestId, new String[] {AllocLine.requestId().orElse("none"),
+                            String.valueOf(org.slf4j.MDC.get("request_id"))});
                 }
             });
         });
@@ -228,18 +227,12 @@ public class Reactive {
         return CompletableFuture.runAsync(wrap ? AllocLine.wrap(work) : work, Allocating.POOL).thenApply(v -> "pooled");
     }
 
-    /** What the late callback saw; the test releases it once the request's line is written. */
+    /**
+     * What each late callback saw ({@code AllocLine.requestId()} and the MDC's id there), by the id of the request that
+     * set it; the test releases them once the request's line is written.
+     */
     public static final class Probe {
         static volatile boolean released;
-        static volatile String seenLate;
-        static volatile String mdcLate;
-        static volatile CountDownLatch lateRan = new CountDownLatch(1);
-
-        static void reset() {
-            released = false;
-            seenLate = null;
-            mdcLate = null;
-            lateRan = new CountDownLatch(1);
-        }
+        static final java.util.Map<String, String[]> late = new java.util.concurrent.ConcurrentHashMap<>();
     }
 }
