@@ -45,6 +45,17 @@ public final class AllocLineRuntime {
      * null when it never is.
      */
     public AllocLineRuntime(AllocLineSettings settings, java.util.function.BooleanSupplier contextSharedByRequest) {
+        this(settings, contextSharedByRequest, null);
+    }
+
+    /**
+     * {@code contextOwnedBy}: whether, on the calling thread, the logging context is the given request's own (Quarkus:
+     * the current Vert.x context is the request's duplicated context, where its MDC lives and nothing but the
+     * request's work runs); there the id is put once and stays, so a stretch of work in it writes nothing. Null when
+     * no context is a request's own.
+     */
+    public AllocLineRuntime(AllocLineSettings settings, java.util.function.BooleanSupplier contextSharedByRequest,
+            java.util.function.Predicate<Request> contextOwnedBy) {
         this.settings = settings;
         this.counter = ThreadAllocationCounter.platform();
         this.failures = new RateLimitedLog("dev.allocline", settings.failureLogPeriod());
@@ -60,7 +71,7 @@ public final class AllocLineRuntime {
         this.profiles = settings.profiling()
                 ? new ProfileTrigger(settings, failures, listeners, WorkingThreads.of(this)) : null;
         this.skip = settings.skip();
-        this.context = LoggingContext.create(settings.contextKey(), contextSharedByRequest);
+        this.context = LoggingContext.create(settings.contextKey(), contextSharedByRequest, contextOwnedBy);
         this.pending = new PendingRequests(failures);
     }
 

@@ -3,8 +3,6 @@ package dev.allocline.internal.accounting;
 import dev.allocline.internal.line.LineFormat;
 import dev.allocline.internal.profile.RequestWindow;
 import dev.allocline.line.CanonicalLine;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -46,7 +44,8 @@ public final class Request implements UnansweredRequest {
     public enum Sight {
         /**
          * Every stretch, start and end: Jersey's request events (a thread always leaves when the resource
-         * method returns), Quarkus' runs of the handler chain. Every segment is bracketed.
+         * method returns), Quarkus' runs of the handler chain and dispatches on a request's Vert.x context.
+         * Every segment is bracketed.
          */
         EVERY_STRETCH,
         /**
@@ -55,16 +54,6 @@ public final class Request implements UnansweredRequest {
          * unbracketed, except wrapped tasks; a request can be left pending and is then swept.
          */
         STARTS
-    }
-
-    private static final VarHandle READS;
-
-    static {
-        try {
-            READS = MethodHandles.lookup().findVarHandle(Request.class, "reads", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
     final AllocLineRuntime runtime;
@@ -80,9 +69,17 @@ public final class Request implements UnansweredRequest {
     private volatile String route = "";
     private volatile int status;
 
-    /** Counter reads for this request; only changed through {@link #READS}. */
-    private int reads;
+    /**
+     * Whether its id was put in its own logging context ({@link LoggingContext}: Quarkus' MDC in its duplicated
+     * context); written unsynchronized by the first segment to enter there (a second put of the same value is harmless).
+     */
+    boolean idInOwnContext;
     // Guarded by this.
+    /**
+     * Counter reads for this request: each segment's opening and closing read its thread's counter once (the read
+     * is counted in the monitor block that uses it: no atomic of its own on every stretch), a remote close once.
+     */
+    private int reads;
     private long bytes;
     private String unavailableReason;
     /** Whether a thread's part was dropped uncounted: the figure is an under-count ({@link #THREAD_LEFT}). */
@@ -164,6 +161,7 @@ public final class Request implements UnansweredRequest {
 
     /** Links {@code s} as an open segment of this request; false once the request has finished. */
     synchronized boolean open(Segment s, long now) {
+        reads++;
         if (finished) {
             return false;
         }
@@ -188,6 +186,7 @@ public final class Request implements UnansweredRequest {
     /** Closes {@code s} on its own thread (also when it was closed from another thread already). */
     synchronized void close(Segment s, long now) {
         StretchEvents.end(s);
+        reads++;
         closeLocked(s, now);
     }
 
@@ -333,9 +332,8 @@ public final class Request implements UnansweredRequest {
     }
 
 
-    /** Reads the calling thread's counter and counts the read. */
+    /** Reads the calling thread's counter for a segment's opening or closing (the read is counted there). */
     long read() {
-        READS.getAndAdd(this, 1);
         return runtime.counter.currentThreadAllocatedBytes();
     }
 
@@ -484,6 +482,7 @@ public final class Request implements UnansweredRequest {
         long processNow = runtime.processTotal();
         long total;
         int threadCount;
+        int readCount;
         String reason;
         long[] workSpans;
         Map<String, Object> lineFields;
@@ -502,6 +501,7 @@ public final class Request implements UnansweredRequest {
                 putLocked("alloc_partial", THREAD_LEFT);
             }
             threadCount = threads;
+            readCount = reads;
             reason = unavailableReason;
             // The window is read only by a profile capture: none is made for a request under the threshold.
             workSpans = spans != null && total >= 0 && runtime.wouldProfile(total) ? Arrays.copyOf(spans, spanLongs) : null;
@@ -519,7 +519,7 @@ public final class Request implements UnansweredRequest {
         long processDelta = processBaseline >= 0 && processNow >= 0 ? processNow - processBaseline : -1L;
         CanonicalLine line = new CanonicalLine(requestId, method, path, route, status, responseWritten,
                 Math.max(0L, endNanos - startNanos), total, Optional.ofNullable(reason), threadCount, processDelta,
-                (int) READS.getVolatile(this), Optional.empty(), lineFields);
+                readCount, Optional.empty(), lineFields);
         RequestWindow window = null;
         if (workSpans != null) {
             // Spans were taken on the monotonic clock; JFR stamps samples with wall-clock instants.
@@ -549,7 +549,7 @@ public final class Request implements UnansweredRequest {
             return;
         }
         if (s.bracketed && s.thread != Thread.currentThread()) {
-            READS.getAndAdd(this, 1);
+            reads++;
             addLocked(s, runtime.counter.threadAllocatedBytes(s.thread.getId()));
             spanLocked(s);
         } else if (!s.bracketed) {

@@ -17,16 +17,22 @@ final class Segment {
     /** Counter value when this segment last started or resumed; -1 when unreadable. */
     long start;
     /**
-     * Whether the entry point that opened it sees its thread leave (Jersey's events, Quarkus' runs, a wrapped
-     * task): while such a segment is open its thread provably works for the owner, so it may be read from
-     * another thread and resumed after nested work. An unbracketed segment (the standard filters, which see
-     * no method return) counts only what its own thread closes; found under another request's work, or open
+     * Whether the entry point that opened it sees its thread leave (Jersey's events, Quarkus' runs and Vert.x
+     * dispatches, a wrapped task): while such a segment is open its thread provably works for the owner, so it may
+     * be read from another thread and resumed after nested work. An unbracketed segment (the standard filters, which
+     * see no method return) counts only what its own thread closes; found under another request's work, or open
      * on another thread at the end, it is dropped uncounted and the line says {@code alloc_partial}.
      * Set before the segment is published; final in effect.
      */
     final boolean bracketed;
     /** True while another request's segment runs above this one on its thread: its bytes are not the owner's. */
     boolean paused;
+    /**
+     * How many stretches nested in it hold it besides the one that opened it ({@link ThreadWork#enterStretch}: a
+     * dispatch on the request's Vert.x context inside another, or inside a run of its handler chain); only its
+     * thread touches it.
+     */
+    int holds;
     /** When the current span of work began ({@code System.nanoTime}); kept only while profiling. */
     long since;
     /** Volatile: a thread reads it without the owner's monitor when it unwinds its own stack. */
@@ -35,6 +41,8 @@ final class Segment {
     Segment nextOpen;
     /** The JFR event of the stretch its thread is in now ({@link StretchEvents}), or null; only its thread touches it. */
     Object stretch;
+    /** Whether it entered in its request's own logging context (which keeps the id): nothing to restore. Its thread's. */
+    boolean inOwnContext;
     /** The logging-context values this segment replaced on its thread; only its thread touches them. */
     String previousLog4j;
     String previousSlf4j;

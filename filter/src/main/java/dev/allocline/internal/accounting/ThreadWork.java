@@ -13,8 +13,9 @@ package dev.allocline.internal.accounting;
  * <ol>
  * <li>A segment is counted by another thread, or resumed after other work on its own thread, only when it is
  *     <em>bracketed</em>: its entry point sees its thread leave (Jersey's events, where the thread always leaves
- *     when the resource method returns; Quarkus' runs; a wrapped task). Such a segment is closed by the entry
- *     point before the runtime can give its thread away, so while it is open its thread works for the request.</li>
+ *     when the resource method returns; Quarkus' runs and its dispatches on a request's Vert.x context; a wrapped
+ *     task). Such a segment is closed by the entry point before the runtime can give its thread away, so while it
+ *     is open its thread works for the request.</li>
  * <li>An unbracketed segment (the standard filters, which see no method return) is the request's only while its
  *     own thread keeps working for it: when the thread starts work for another request, the segment is closed
  *     <em>without counting</em> (what the thread did since may be anything), the request stays open for its
@@ -56,11 +57,12 @@ public final class ThreadWork {
      * is already on top, bracketed or not as {@code r}'s entry point sees its threads ({@link Request.Sight}).
      */
     public static void enter(Request r) {
-        Segment top = WorkingThreads.top();
+        Object[] slot = WorkingThreads.slot();
+        Segment top = (Segment) slot[0];
         if (top != null && top.owner == r && !top.closed) {
             return; // Jersey fires ~10 events per request on the same thread: nothing changes for most
         }
-        push(r, r.bracketed);
+        push(slot, r, r.bracketed);
     }
 
     /**
@@ -69,17 +71,57 @@ public final class ThreadWork {
      * counts for no one). Bracketed: the wrapper sees the task end.
      */
     public static Object enterTask(Request r) {
-        return push(r, true);
+        return push(WorkingThreads.slot(), r, true);
+    }
+
+    /**
+     * The calling thread starts a stretch of work for {@code r} that its entry point ends with {@link #leaveStretch}
+     * on this thread, after every stretch begun inside it has ended (a dispatch on the request's Vert.x context:
+     * Vert.x begins and ends its dispatches strictly nested). Bracketed. A stretch begun while {@code r}'s segment
+     * is already on top (a dispatch inside another of the same request, or inside a run of its handler chain)
+     * joins that segment instead of opening one: the segment is closed by whichever began it, never early by a
+     * nested stretch, and no byte is counted twice. After {@code r}'s line nothing is opened.
+     */
+    public static void enterStretch(Request r) {
+        Object[] slot = WorkingThreads.slot();
+        Segment top = (Segment) slot[0];
+        if (top != null && top.owner == r && !top.closed) {
+            top.holds++;
+            return;
+        }
+        push(slot, r, true);
+    }
+
+    /**
+     * Ends a stretch begun with {@link #enterStretch}: the segment it joined is released, the one it opened is
+     * closed. Nothing when {@code r}'s segment is gone already (its line was written on this thread inside the
+     * stretch, or the stretch began after the line and opened nothing).
+     */
+    public static void leaveStretch(Request r) {
+        Object[] slot = WorkingThreads.existingSlot();
+        Segment s = slot == null ? null : (Segment) slot[0];
+        while (s != null && s.owner != r) {
+            s = s.below;
+        }
+        if (s == null) {
+            return;
+        }
+        if (s.holds > 0) {
+            s.holds--;
+        } else {
+            leave(slot, s);
+        }
     }
 
     /** The calling thread stops working for {@code r}: its segment of {@code r}, if any, is closed. */
     public static void leave(Request r) {
-        Segment s = WorkingThreads.top();
+        Object[] slot = WorkingThreads.existingSlot();
+        Segment s = slot == null ? null : (Segment) slot[0];
         while (s != null && s.owner != r) {
             s = s.below;
         }
         if (s != null) {
-            leave(s);
+            leave(slot, s);
         }
     }
 
@@ -88,15 +130,19 @@ public final class ThreadWork {
         if (token == null) {
             return;
         }
-        Segment s = (Segment) token;
+        leave(WorkingThreads.slot(), (Segment) token);
+    }
+
+    /** Closes {@code s}, a segment in the calling thread's stack ({@code slot}), and unwinds what it can. */
+    private static void leave(Object[] slot, Segment s) {
         long now = s.owner.read();
         s.owner.close(s, now);
-        if (WorkingThreads.top() != s) {
+        if (slot[0] != s) {
             // Another request's segment runs above it: s stays in the stack, closed, and its logging context
             // is put back when the thread unwinds to it, never while the request above still works here.
             return;
         }
-        Segment below = unwind(null); // s and any closed segment under it, restoring each one's context
+        Segment below = unwind(slot, null); // s and any closed segment under it, restoring each one's context
         if (below != null) {
             // Only a bracketed segment or one of s's own request is ever left under s (see push), so the
             // thread goes back to work that provably is below's.
@@ -111,10 +157,10 @@ public final class ThreadWork {
         return r.allocatedSoFar(here ? top : null, here ? r.counterNow() : 0);
     }
 
-    private static Segment push(Request r, boolean bracketed) {
+    private static Segment push(Object[] slot, Request r, boolean bracketed) {
         long now = r.read();
         Thread thread = Thread.currentThread();
-        Segment below = unwind(r);
+        Segment below = unwind(slot, r);
         Segment s = new Segment(r, thread, below, now, bracketed);
         if (!r.open(s, now)) {
             return null; // a late event or task: nothing of it may stay on the thread
@@ -126,7 +172,7 @@ public final class ThreadWork {
         if (below != null) {
             below.owner.pause(below, now);
         }
-        WorkingThreads.top(s);
+        slot[0] = s;
         LoggingContext c = r.runtime.context;
         if (c != null) {
             c.enter(s, r.requestId());
@@ -135,7 +181,7 @@ public final class ThreadWork {
             // The request finished on another thread between open() and here (a late event): nothing of it
             // may stay. A finish after this check is a finish while this thread works for the request, and
             // the thread unwinds it at its next enter or leave, as for a wrapped task that outlives its request.
-            leave((Object) s);
+            leave(slot, s);
             return null;
         }
         return s;
@@ -150,8 +196,8 @@ public final class ThreadWork {
      * is returned is bracketed or {@code r}'s own. Each popped segment's logging context is put back. Nearly
      * always pops nothing and writes nothing.
      */
-    private static Segment unwind(Request r) {
-        Segment first = WorkingThreads.top();
+    private static Segment unwind(Object[] slot, Request r) {
+        Segment first = (Segment) slot[0];
         Segment top = first;
         while (top != null && (top.closed || (r != null && !top.bracketed && top.owner != r))) {
             if (!top.closed) {
@@ -166,7 +212,7 @@ public final class ThreadWork {
             top = top.below;
         }
         if (top != first) {
-            WorkingThreads.top(top);
+            slot[0] = top;
         }
         return top;
     }

@@ -42,6 +42,20 @@ final class WorkingThreads {
         return slot == null ? null : (Segment) slot[0];
     }
 
+    /**
+     * The calling thread's slot ({@code slot[0]} is its top segment), made the first time: {@link ThreadWork} looks it
+     * up once per enter or leave and reads and writes the top through it (one thread-local lookup, not one per step).
+     */
+    static Object[] slot() {
+        Object[] slot = SLOTS.get();
+        return slot != null ? slot : slotOfCurrentThread();
+    }
+
+    /** The calling thread's slot, or null when it never had one; makes none. */
+    static Object[] existingSlot() {
+        return SLOTS.get();
+    }
+
     /** Sets the calling thread's top segment (null when it leaves its last one); its slot is made the first time. */
     static void top(Segment top) {
         Object[] slot = SLOTS.get();

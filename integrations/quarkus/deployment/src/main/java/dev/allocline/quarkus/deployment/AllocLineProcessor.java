@@ -16,7 +16,8 @@ import org.jboss.jandex.DotName;
 
 /**
  * allocline's build steps: Quarkus REST's request context gets a {@code run()} that brackets each run of a
- * request's handler chain as a stretch of work for it on its thread ({@link RunBracket}), and a route
+ * request's handler chain as a stretch of work for it on its thread ({@link RunBracket}), Vert.x's duplicated
+ * context brackets each dispatch on a request's context the same way ({@link DispatchBracket}), and a route
  * filter that runs before every other begins each request and writes its line when the response ends.
  */
 class AllocLineProcessor {
@@ -37,6 +38,11 @@ class AllocLineProcessor {
     @BuildStep
     BytecodeTransformerBuildItem followRuns() {
         return new BytecodeTransformerBuildItem(RunBracket.CONTEXT, (name, next) -> new RunBracket(next));
+    }
+
+    @BuildStep
+    BytecodeTransformerBuildItem followDispatches() {
+        return new BytecodeTransformerBuildItem(DispatchBracket.CONTEXT, (name, next) -> new DispatchBracket(next));
     }
 
     @BuildStep

@@ -18,8 +18,6 @@ final class RunBracket extends ClassVisitor {
 
     static final String CONTEXT = "io.quarkus.resteasy.reactive.server.runtime.QuarkusResteasyReactiveRequestContext";
     private static final String HOOKS = "dev/allocline/quarkus/runtime/RunHooks";
-    private static final String CARRIER = "dev/allocline/quarkus/runtime/RequestCarrier";
-    private static final String FIELD = "allocline$request";
     private static final Logger LOG = Logger.getLogger(RunBracket.class);
 
     private String superName;
@@ -34,10 +32,7 @@ final class RunBracket extends ClassVisitor {
     public void visit(int version, int access, String name, String signature, String superName, String[] interfaces) {
         this.superName = superName;
         this.name = name;
-        String[] withCarrier = java.util.Arrays.copyOf(interfaces == null ? new String[0] : interfaces,
-                interfaces == null ? 1 : interfaces.length + 1);
-        withCarrier[withCarrier.length - 1] = CARRIER;
-        super.visit(version, access, name, signature, superName, withCarrier);
+        super.visit(version, access, name, signature, superName, Carrier.withInterface(interfaces));
     }
 
     @Override
@@ -56,28 +51,8 @@ final class RunBracket extends ClassVisitor {
         } else {
             writeRun();
         }
-        writeCarrier();
+        Carrier.write(getDelegate(), name);
         super.visitEnd();
-    }
-
-    /** The field where a request's accounting is kept after its first run, and {@code RequestCarrier}'s two methods. */
-    private void writeCarrier() {
-        super.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_VOLATILE, FIELD, "Ljava/lang/Object;", null, null).visitEnd();
-        MethodVisitor get = super.visitMethod(Opcodes.ACC_PUBLIC, FIELD, "()Ljava/lang/Object;", null, null);
-        get.visitCode();
-        get.visitVarInsn(Opcodes.ALOAD, 0);
-        get.visitFieldInsn(Opcodes.GETFIELD, name, FIELD, "Ljava/lang/Object;");
-        get.visitInsn(Opcodes.ARETURN);
-        get.visitMaxs(1, 1);
-        get.visitEnd();
-        MethodVisitor set = super.visitMethod(Opcodes.ACC_PUBLIC, FIELD, "(Ljava/lang/Object;)V", null, null);
-        set.visitCode();
-        set.visitVarInsn(Opcodes.ALOAD, 0);
-        set.visitVarInsn(Opcodes.ALOAD, 1);
-        set.visitFieldInsn(Opcodes.PUTFIELD, name, FIELD, "Ljava/lang/Object;");
-        set.visitInsn(Opcodes.RETURN);
-        set.visitMaxs(2, 2);
-        set.visitEnd();
     }
 
     private void writeRun() {

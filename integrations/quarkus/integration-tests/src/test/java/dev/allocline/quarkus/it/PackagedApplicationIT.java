@@ -7,7 +7,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,6 +78,60 @@ class PackagedApplicationIT {
         Map<String, String> line = line("quick-8");
         assertExact(8 * MIB, line);
         assertEquals("1", line.get("alloc_threads"));
+    }
+
+    static void assertWithinTenPercent(long allocated, Map<String, String> line) {
+        long b = Long.parseLong(line.get("alloc_bytes"));
+        assertTrue(b >= allocated && b <= allocated + allocated / 10, "alloc_bytes " + b + " not within 1.0–1.10× of "
+                + allocated + ": " + line);
+    }
+
+    HttpRequest request(String path, String id) {
+        return HttpRequest.newBuilder(base.resolve(path)).header("X-Request-Id", id).build();
+    }
+
+    @Test
+    void timerStepsOnTheEventLoopAreExactBesideSmallRequests() throws Exception {
+        String small = "nb/alloc/16?ms=320&kib=16";
+        for (int i = 0; i < 3; i++) {
+            get("nb/alloc/8?ms=40", "steps-warm-up-" + i);
+            get(small, "small-warm-up-" + i);
+        }
+        long[] alone = new long[3];
+        for (int i = 0; i < alone.length; i++) {
+            assertEquals("200 steps done", get(small, "small-alone-" + i));
+            alone[i] = Long.parseLong(line("small-alone-" + i).get("alloc_bytes"));
+        }
+        java.util.Arrays.sort(alone);
+        long sizeAlone = alone[1];
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            calls.add(http.sendAsync(request("nb/alloc/64?ms=600", "nb-64-" + i), HttpResponse.BodyHandlers.ofString()));
+            for (int j = 0; j < 6; j++) {
+                calls.add(http.sendAsync(request(small, "nb-small-" + i + "-" + j), HttpResponse.BodyHandlers.ofString()));
+            }
+        }
+        for (CompletableFuture<HttpResponse<String>> c : calls) {
+            assertEquals(200, c.get(30, TimeUnit.SECONDS).statusCode());
+        }
+        for (int i = 0; i < 3; i++) {
+            Map<String, String> line = line("nb-64-" + i);
+            assertWithinTenPercent(64 * MIB, line);
+            assertEquals("/nb/alloc/{steps}", line.get("http_route"));
+            for (int j = 0; j < 6; j++) {
+                Map<String, String> s = line("nb-small-" + i + "-" + j);
+                long b = Long.parseLong(s.get("alloc_bytes"));
+                assertTrue(b >= 256 * 1024 && b <= 2 * sizeAlone, "within 2× of " + sizeAlone + " alone: " + s);
+            }
+        }
+    }
+
+    @Test
+    void serverSentEventsBuiltInTimersAreCountedAndTheLineWrittenWhenTheStreamEnds() throws Exception {
+        get("nb/sse/2", "sse-warm-up");
+        String body = get("nb/sse/16", "sse-16");
+        assertTrue(body.startsWith("200 ") && body.contains("data:item 1"), body);
+        assertWithinTenPercent(16 * MIB, line("sse-16"));
     }
 
     @Test

@@ -55,9 +55,11 @@ public class AllocLineRecorder {
             }
         }
         AllocLineSettings settings = QuarkusSettings.from(config, sinks, AllocLineRecorder::s3Store);
-        // Quarkus keeps the MDC in the request's Vert.x duplicated context, shared by its event loop and worker
-        // threads: a thread that leaves must not take the request id away from the others (VertxMDC).
-        AllocLineRuntime r = new AllocLineRuntime(settings, io.smallrye.common.vertx.VertxContext::isOnDuplicatedContext);
+        // Quarkus keeps the MDC in the current Vert.x duplicated context (VertxMDC): a thread that leaves must not take
+        // the request id away from the request's other threads there, and in the request's own context, where every
+        // dispatch of its callbacks is a stretch of its work, the id is put once and stays.
+        AllocLineRuntime r = new AllocLineRuntime(settings, io.smallrye.common.vertx.VertxContext::isOnDuplicatedContext,
+                DispatchHooks::ownsCurrentContext);
         r.start();
         runtime = r;
         shutdown.addShutdownTask(() -> {

@@ -1,16 +1,20 @@
 package dev.allocline.quarkus.runtime;
 
 /**
- * Implemented by Quarkus REST's request context at build time (with a field behind it): where a request's
- * accounting is kept for the runs of its handler chain after the first. The first run reads it from the routing
- * context on the event loop that put it there; later runs, on worker and other threads, read this field instead
- * of the routing context's data map, which is a plain {@code HashMap} that the event loop may be writing. The
- * hand-over between threads goes through Quarkus' own executors, which order the field's write before the
- * next run. Not API.
+ * Implemented at build time, with a volatile field behind it, by the two classes that carry a request's accounting
+ * to the threads that work for it after its start. Quarkus REST's request context: for the runs of its handler
+ * chain after the first, which read this field instead of the routing context's data map (a plain
+ * {@code HashMap} the event loop may be writing); the hand-over between threads goes through Quarkus' own
+ * executors, which order the field's write before the next run. Vert.x's duplicated context: for every dispatch
+ * on the request's context ({@link DispatchHooks}); set on the event loop inside the request's first dispatch,
+ * before anything of the request can be dispatched there or elsewhere. Not API.
  */
 public interface RequestCarrier {
 
-    /** What the first run found: the request, {@link RunHooks#NONE}, or null before the first run. */
+    /**
+     * What the carrier holds: on Quarkus REST's context the request, {@link RunHooks#NONE}, or null before the first
+     * run; on a duplicated context the request, or null.
+     */
     Object allocline$request();
 
     void allocline$request(Object request);

@@ -16,8 +16,10 @@ import io.vertx.ext.web.RoutingContext;
  * <p>The event loop works for the request exactly while {@code next()} runs: the rest of the route chain
  * runs there synchronously (Quarkus REST's handlers until the request suspends or moves to a worker
  * thread), and when {@code next()} returns the event loop goes back to other connections, so it leaves.
- * Every later stretch of the request's work is one run of its Quarkus REST context
- * ({@link AccountedRequestContext}), on whatever thread runs it. Called on event-loop threads only.
+ * Every later stretch of the request's work is a dispatch on its Vert.x duplicated context, which this filter
+ * makes carry the request ({@link DispatchHooks}: timers, client callbacks, Mutiny stages, the runs of its
+ * handler chain resumed on the event loop), or a run of its Quarkus REST context ({@link RunHooks}: a worker
+ * thread, a thread that completes a stage off the context). Called on event-loop threads only.
  */
 final class RequestStart implements Handler<RoutingContext> {
 
@@ -60,6 +62,9 @@ final class RequestStart implements Handler<RoutingContext> {
                 rc.response().headers().set(requestIdHeader, request.requestId());
             }
             rc.addEndHandler(new End(rc, request));
+            // Every later dispatch on the request's duplicated context (timers, client callbacks, Mutiny stages
+            // completed on it) is a stretch of work for it; this one is followed by the enter and leave here.
+            DispatchHooks.attach(request);
             request.begin();
         } catch (RuntimeException | LinkageError e) {
             runtime.failures().warn("baseline", "allocline: could not take the request baseline; "
