@@ -100,6 +100,56 @@ class ReactiveLinesTest {
         assertEquals("steps-64", line.fields().get("mdc_in_timer"), "the MDC in a timer: " + line);
     }
 
+    /**
+     * #38: every stretch of a request on the event loop and on a worker is one {@code dev.allocline.Request} JFR event
+     * on that thread (read back from a real recording): a timer-stepped request has at least one per step, all on
+     * the event loop; a request handing work to {@code executeBlocking} has them on as many threads as its line
+     * counts; no two stretches overlap on a thread.
+     */
+    @Test
+    void everyDispatchOfARequestIsAStretchEventOnItsThread() throws Exception {
+        warmUp("nb/alloc/8?ms=40");
+        warmUp("nb/execute-blocking/1");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("quarkus-stretches", ".jfr");
+        CanonicalLine steps;
+        CanonicalLine blocking;
+        try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+            r.enable("dev.allocline.Request");
+            r.start();
+            assertEquals(200, get("nb/alloc/8?ms=40&kib=64", "jfr-steps").statusCode());
+            assertEquals(200, get("nb/execute-blocking/1", "jfr-blocking").statusCode());
+            steps = lineOf("jfr-steps");
+            blocking = lineOf("jfr-blocking");
+            r.stop();
+            r.dump(file);
+        }
+        List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("dev.allocline.Request")).toList();
+        List<jdk.jfr.consumer.RecordedEvent> ofSteps = events.stream()
+                .filter(e -> e.getString("request_id").equals("jfr-steps")).toList();
+        assertTrue(ofSteps.size() >= 8, () -> "a stretch per timer step at least: " + ofSteps.size() + " " + ofSteps);
+        assertEquals(1, ofSteps.stream().map(e -> e.getThread().getJavaThreadId()).distinct().count(),
+                () -> "all on the event loop: " + ofSteps);
+        assertTrue(ofSteps.stream().anyMatch(e -> e.getString("route").equals(steps.httpRoute())), ofSteps::toString);
+        List<jdk.jfr.consumer.RecordedEvent> ofBlocking = events.stream()
+                .filter(e -> e.getString("request_id").equals("jfr-blocking")).toList();
+        assertEquals(blocking.allocThreads(), ofBlocking.stream().map(e -> e.getThread().getJavaThreadId()).distinct().count(),
+                () -> "one thread per thread on the line: " + blocking + " " + ofBlocking);
+        assertTrue(blocking.allocThreads() >= 2, blocking::toString);
+        java.util.Map<Long, List<jdk.jfr.consumer.RecordedEvent>> byThread = events.stream()
+                .collect(java.util.stream.Collectors.groupingBy(e -> e.getThread().getJavaThreadId()));
+        for (List<jdk.jfr.consumer.RecordedEvent> onThread : byThread.values()) {
+            List<jdk.jfr.consumer.RecordedEvent> sorted = new ArrayList<>(onThread);
+            sorted.sort((a, b) -> a.getStartTime().compareTo(b.getStartTime()));
+            for (int i = 1; i < sorted.size(); i++) {
+                jdk.jfr.consumer.RecordedEvent previous = sorted.get(i - 1);
+                jdk.jfr.consumer.RecordedEvent e = sorted.get(i);
+                assertTrue(!e.getStartTime().isBefore(previous.getEndTime()),
+                        () -> "stretches overlap on one thread: " + previous + e);
+            }
+        }
+    }
+
     @Test
     void smallRequestsBesideLargeOnesOnTheSameEventLoopStayWithinTwiceTheirSizeAlone() throws Exception {
         String small = "nb/alloc/16?ms=320&kib=16"; // 16 steps of 16 KiB
