@@ -61,6 +61,9 @@ class ModuleTest {
                 "dev.allocline.jaxrs.AllocLineFilter",
                 "dev.allocline.line.CanonicalLine", "dev.allocline.line.CanonicalLineFormat",
                 "dev.allocline.line.CanonicalLineSink", "dev.allocline.line.Log4j2Sink", "dev.allocline.line.Slf4jSink",
+                // for metrics sinks (Micrometer's, Dropwizard's, a user's): the application's routes, told at start,
+                // and the bound that keeps them from being pushed out by routes made at run time (#36)
+                "dev.allocline.line.DeclaredRoutesListener", "dev.allocline.line.BoundedRoutes",
                 "dev.allocline.profile.LocalDirectoryProfileStore", "dev.allocline.profile.ProfileKind",
                 "dev.allocline.profile.ProfileStore", "dev.allocline.profile.S3ProfileStore",
                 "dev.allocline.profile.ProfileListener", "dev.allocline.profile.ProfileReport"), outside,

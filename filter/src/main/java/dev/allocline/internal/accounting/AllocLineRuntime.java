@@ -166,6 +166,25 @@ public final class AllocLineRuntime {
         return profiles != null && profiles.overThreshold(bytes);
     }
 
+    /**
+     * Tells every sink that is a {@link dev.allocline.line.DeclaredRoutesListener} the route templates the
+     * application declares (relative to its base path, as {@link Routes#normalise} spells them). A listener
+     * that throws is contained and logged.
+     */
+    public void declareRoutes(java.util.Set<String> templates) {
+        java.util.Set<String> declared = java.util.Set.copyOf(templates);
+        for (CanonicalLineSink sink : sinks) {
+            if (sink instanceof dev.allocline.line.DeclaredRoutesListener) {
+                try {
+                    ((dev.allocline.line.DeclaredRoutesListener) sink).onDeclaredRoutes(declared);
+                } catch (RuntimeException | LinkageError e) {
+                    failures.warn("routes:" + sink.getClass().getName(), "allocline: sink " + sink.getClass().getName()
+                            + " failed to take the application's routes; its lines are unaffected: " + e, e);
+                }
+            }
+        }
+    }
+
     /** Whether anything reads a finished request's line: a sink or the profile trigger. */
     boolean hasConsumers() {
         return sinks.length > 0 || profiles != null;

@@ -36,9 +36,12 @@ final class AllocLineEventListener implements ApplicationEventListener {
         try {
             switch (event.getType()) {
                 case INITIALIZATION_APP_FINISHED:
+                    runtime.start();
+                    break;
                 case INITIALIZATION_FINISHED:
                 case RELOAD_FINISHED:
                     runtime.start();
+                    runtime.declareRoutes(RouteTemplates.declared(event.getResourceModel()));
                     break;
                 case DESTROY_FINISHED:
                     runtime.stop();

@@ -2,11 +2,15 @@ package dev.allocline.jersey;
 
 import dev.allocline.internal.accounting.Routes;
 import java.net.URI;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.glassfish.jersey.server.ExtendedUriInfo;
+import org.glassfish.jersey.server.model.Resource;
 import org.glassfish.jersey.server.model.ResourceMethod;
+import org.glassfish.jersey.server.model.ResourceModel;
 import org.glassfish.jersey.uri.UriTemplate;
 
 /**
@@ -95,5 +99,29 @@ final class RouteTemplates {
             raw.append('/').append(matchedLastFirst.get(i).getTemplate());
         }
         return Routes.normalise(raw);
+    }
+
+    /**
+     * The routes {@code model} declares, relative to the base path and spelt as {@link #route} spells them
+     * after it: every resource method of a root resource and of its child resources. Sub-resource locators'
+     * routes are made at run time and are left out.
+     */
+    static Set<String> declared(ResourceModel model) {
+        Set<String> out = new LinkedHashSet<>();
+        if (model == null) {
+            return out;
+        }
+        for (Resource root : model.getRootResources()) {
+            String rootPath = "/" + (root.getPath() == null ? "" : root.getPath());
+            if (!root.getResourceMethods().isEmpty()) {
+                out.add(Routes.normalise(rootPath));
+            }
+            for (Resource child : root.getChildResources()) {
+                if (!child.getResourceMethods().isEmpty()) {
+                    out.add(Routes.normalise(rootPath + "/" + (child.getPath() == null ? "" : child.getPath())));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -2,7 +2,9 @@ package dev.allocline.micrometer;
 
 import dev.allocline.AllocLine;
 import dev.allocline.line.CanonicalLine;
+import dev.allocline.line.BoundedRoutes;
 import dev.allocline.line.CanonicalLineSink;
+import dev.allocline.line.DeclaredRoutesListener;
 import dev.allocline.profile.ProfileListener;
 import dev.allocline.profile.ProfileReport;
 import io.micrometer.core.instrument.Counter;
@@ -39,7 +41,11 @@ import java.util.WeakHashMap;
  * </ul>
  *
  * Cardinality is bounded: tags come from route templates and a fixed set of methods, never from raw
- * paths. Percentile histograms and service-level buckets are opt-in ({@link #builder}).
+ * paths, and at most {@link Builder#maxUris} routes get series of their own. The application's own routes,
+ * which the Jersey Feature declares at start ({@link DeclaredRoutesListener}), have slots of their own beside
+ * that bound: routes made at run time (sub-resource locators) or by a container's odd spelling, however many
+ * come first, never push them into {@link #OTHER_URIS}. Percentile histograms and service-level buckets are
+ * opt-in ({@link #builder}).
  *
  * <pre>{@code
  * AllocLineFeature.builder().sink(new MicrometerSink(registry)).build();
@@ -47,7 +53,7 @@ import java.util.WeakHashMap;
  *
  * Called concurrently from request threads; recording is a map lookup and an atomic add.
  */
-public final class MicrometerSink implements CanonicalLineSink, ProfileListener {
+public final class MicrometerSink implements CanonicalLineSink, ProfileListener, DeclaredRoutesListener {
 
     /** The summary's name, beside Micrometer's {@code http.server.requests}. */
     public static final String ALLOCATED = "http.server.requests.allocated";
@@ -65,9 +71,8 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
     public static final String OTHER_URIS = "OTHER";
 
     private final MeterRegistry registry;
-    private final int maxUris;
-    /** The {@code uri} values with series of their own; at most {@link #maxUris}, the first ones seen. */
-    private final Set<String> uris = ConcurrentHashMap.newKeySet();
+    /** The {@code uri} values with series of their own. */
+    private final BoundedRoutes routes;
     private final boolean percentileHistogram;
     private final double[] slos;
     private final ConcurrentMap<Key, DistributionSummary> summaries = new ConcurrentHashMap<>();
@@ -112,7 +117,7 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
         this.registry = b.registry;
         this.percentileHistogram = b.percentileHistogram;
         this.slos = b.slos;
-        this.maxUris = b.maxUris;
+        this.routes = new BoundedRoutes(b.maxUris, OTHER_URIS);
         this.processTotal = AllocLine.processAllocatedBytes().isPresent() ? processTotal(registry) : null;
     }
 
@@ -175,19 +180,20 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
     }
 
     /**
-     * {@code uri}, or {@link #OTHER_URIS} once {@link #maxUris} values have series: routes are templates,
-     * but an application with routes made at run time (or a container that spells its base path many
-     * ways) must not grow the registry without bound. One set lookup on the common path.
+     * {@code uri}, or {@link #OTHER_URIS} past {@link Builder#maxUris} values ({@link BoundedRoutes}: the application's
+     * declared routes have a pool of their own). The fixed values of no route are always their own.
      */
     private String admitted(String uri) {
-        if (uris.contains(uri)) {
-            return uri;
-        }
-        if (uris.size() < maxUris) {
-            uris.add(uri); // a race may admit a few past the bound; it stays bounded
-            return uri;
-        }
-        return OTHER_URIS;
+        return TAG_CONSTANTS.contains(uri) ? uri : routes.admit(uri);
+    }
+
+    /** The {@code uri} values of no route: a fixed few, never counted against a bound. */
+    private static final Set<String> TAG_CONSTANTS = Set.of("root", "UNKNOWN", "NOT_FOUND", "REDIRECTION");
+
+    /** Reserves series for the routes an application declares (the Jersey Feature calls it at start). */
+    @Override
+    public void onDeclaredRoutes(Set<String> templates) {
+        routes.onDeclaredRoutes(templates);
     }
 
     /** Micrometer's Jersey conventions for the {@code uri} tag. */
@@ -249,7 +255,9 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener 
         }
 
         /**
-         * Most distinct {@code uri} tag values; later routes are tagged {@link #OTHER_URIS}. Default 1000.
+         * Most distinct {@code uri} tag values of routes the application did not declare at start; later ones are
+         * tagged {@link #OTHER_URIS}. The declared routes have a pool of this size of their own, so the
+         * registry holds at most twice this many routes. Default 1000.
          *
          * @throws IllegalArgumentException naming {@code maxUris} when not positive
          */

@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,6 +30,7 @@ import java.util.stream.Collectors;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.model.Resource;
 import org.glassfish.jersey.servlet.ServletContainer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,6 +61,35 @@ class TomcatContextPathTest {
         }
     }
 
+    @Path("/c/{id: [0-9]+}")
+    public static final class C {
+        @GET
+        public String get() {
+            return "c";
+        }
+
+        @GET
+        @Path("items")
+        public String items() {
+            return "items";
+        }
+    }
+
+    /**
+     * A sub-resource locator returning a resource built at run time, named after the request: every name is a
+     * route of its own ({@code /app/api/dyn/{name}/<name>}), the way an application with generated resources
+     * (or a client, through one) makes routes without bound.
+     */
+    @Path("/dyn")
+    public static final class Dynamic {
+        @Path("{name}")
+        public Resource locate(@PathParam("name") String name) {
+            Resource.Builder b = Resource.builder();
+            b.addChildResource(name).addMethod("GET").handledBy(ctx -> Response.ok("dyn").build());
+            return b.build();
+        }
+    }
+
     private final List<CanonicalLine> lines = new CopyOnWriteArrayList<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private Tomcat tomcat;
@@ -72,7 +104,7 @@ class TomcatContextPathTest {
         tomcat.setHostname("127.0.0.1");
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         Context ctx = tomcat.addContext("/app", dir.toString());
-        ResourceConfig rc = new ResourceConfig(R.class, S.class).register(AllocLineFeature.builder().defaultSink(false)
+        ResourceConfig rc = new ResourceConfig(R.class, S.class, C.class, Dynamic.class).register(AllocLineFeature.builder().defaultSink(false)
                 .sink(lines::add).sink(MicrometerSink.builder(registry).maxUris(8).build()).build());
         Tomcat.addServlet(ctx, "jersey", new ServletContainer(rc));
         ctx.addServletMappingDecoded("/api/*", "jersey");
@@ -140,6 +172,35 @@ class TomcatContextPathTest {
         assertEquals(200, get("/app/api/s"));
         awaitLines(before + 1);
         assertEquals(Set.of("/app/api/r", "/app/api/s", "NOT_FOUND"), uris(registry.scrape()));
+    }
+
+    @Test
+    void routesTheApplicationDeclaredKeepTheirSeriesWhateverCameFirst() throws Exception {
+        // Twenty routes made at run time fill the 8 slots of undeclared routes before the application's own
+        // routes are asked once.
+        for (int i = 0; i < 20; i++) {
+            assertEquals(200, get("/app/api/dyn/n" + i + "/n" + i));
+        }
+        awaitLines(20);
+        assertTrue(lines.stream().allMatch(l -> l.httpRoute().startsWith("/app/api/dyn/{name}/n")), lines::toString);
+        assertEquals(200, get("/app/api/r"));
+        assertEquals(200, get("/app/api/s"));
+        assertEquals(200, get("/app/api/c/7"));
+        assertEquals(200, get("/app/api/c/8/items"));
+        assertEquals(404, get("/app/api/none"));
+        awaitLines(25);
+        Set<String> uris = uris(registry.scrape());
+        // Every declared route (the regular expression reduced to the name) has its own series ...
+        assertTrue(uris.containsAll(Set.of("/app/api/r", "/app/api/s", "/app/api/c/{id}", "/app/api/c/{id}/items",
+                "NOT_FOUND")), uris::toString);
+        // ... and the run-time routes have 8 and share OTHER past them.
+        assertEquals(8, uris.stream().filter(u -> u.startsWith("/app/api/dyn/")).count(), uris::toString);
+        assertTrue(uris.contains(MicrometerSink.OTHER_URIS), uris::toString);
+        Map<String, Double> other = MicrometerSinkTest.samples(registry.scrape(),
+                "http_server_requests_allocated_bytes_count");
+        double inOther = other.entrySet().stream().filter(e -> e.getKey().contains("uri=\"OTHER\""))
+                .mapToDouble(Map.Entry::getValue).sum();
+        assertEquals(12.0, inOther, other::toString);
     }
 
     static Set<String> uris(String scrape) {
