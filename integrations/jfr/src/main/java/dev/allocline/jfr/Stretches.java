@@ -17,7 +17,8 @@ import jdk.jfr.consumer.RecordedThread;
 /**
  * Reads a recording once, streaming, and hands each allocation sample to the request whose
  * {@code dev.allocline.Request} stretch covers it on its thread, keeping only what is still open: the heap it
- * needs is set by what one stretch of the file holds between two flush points, not by the file's length.
+ * needs is set by what the file holds between two flush points (about a second of recording, at most a
+ * chunk), not by the file's length.
  *
  * <p>Why this is exact with so little kept. {@code jdk.jfr.consumer.RecordingFile} and {@code EventStream}
  * return a chunk's events in file order, which is not time order: each thread writes into buffers of its own
