@@ -65,6 +65,43 @@ public final class FlameGraphs {
         });
     }
 
+    /**
+     * A flame graph filled one sample at a time, for a reader that decides per sample while streaming a
+     * recording once (the on-call command): what it keeps is the converter's tree of distinct stacks, not the
+     * samples. The same page as {@link #render}'s. Single-threaded.
+     */
+    public static final class Graph {
+        private final Converter c = converter();
+        private final Object graph;
+
+        private Graph(String title) throws IOException {
+            Object[] made = new Object[1];
+            c.invoke(x -> made[0] = x.flameGraph.newInstance(x.arguments(title)));
+            graph = made[0];
+        }
+
+        /** Adds one allocation sample: its stack (null when it has none), the allocated class, its weight. */
+        public void add(RecordedStackTrace stack, String objectClass, long weight) throws IOException {
+            c.invoke(x -> x.addSample.invoke(graph, x.stack(stack, objectClass), weight));
+        }
+
+        /** Writes the page. */
+        public void write(Path html) throws IOException {
+            c.invoke(x -> {
+                try (OutputStream out = Files.newOutputStream(html);
+                     PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8)) {
+                    x.dump.invoke(graph, ps);
+                }
+                return null;
+            });
+        }
+    }
+
+    /** A graph to fill sample by sample; throws {@link IllegalStateException} when {@link #UNAVAILABLE}. */
+    public static Graph graph(String title) throws IOException {
+        return new Graph(title);
+    }
+
     private static Converter converter() {
         if (CONVERTER == null) {
             throw new IllegalStateException("tools.profiler:jfr-converter is not on the class path");
@@ -100,14 +137,17 @@ public final class FlameGraphs {
 
         /** The sample's stack root first, then the allocated class on top, as the converter draws JFR files. */
         Object stack(RecordedEvent e) throws ReflectiveOperationException {
+            return stack(e.getStackTrace(), e.getClass("objectClass").getName());
+        }
+
+        Object stack(RecordedStackTrace st, String objectClass) throws ReflectiveOperationException {
             Object s = newStack.newInstance();
-            RecordedStackTrace st = e.getStackTrace();
             List<RecordedFrame> frames = st == null ? List.of() : st.getFrames();
             for (int i = frames.size() - 1; i >= 0; i--) {
                 RecordedFrame f = frames.get(i);
                 push.invoke(s, f.getMethod().getType().getName() + "." + f.getMethod().getName(), type(f));
             }
-            push.invoke(s, e.getClass("objectClass").getName(), (byte) 2);
+            push.invoke(s, objectClass, (byte) 2);
             return s;
         }
 

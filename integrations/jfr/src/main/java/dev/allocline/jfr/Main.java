@@ -5,19 +5,18 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.function.Predicate;
-import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
-import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
@@ -29,16 +28,15 @@ import jdk.jfr.consumer.RecordingFile;
  *   request ID FILE [--html OUT.html]     that request's threads, stretches, samples and top allocating frames
  *   route ROUTE FILE [--html OUT.html]    every request of the route, one flame graph merged over them
  * </pre>
- * A recording is streamed twice (stretches and lines, then samples), never held in memory: see {@link Stretches}.
+ * A recording is checked chunk header by chunk header ({@link Chunks}), then streamed once, keeping only the
+ * requests, stretches and samples still open (see {@link Stretches}): the heap needed does not grow with the
+ * number of requests in the file.
  * Where the recording holds allocline's {@code dev.allocline.Line} events, each request's exact figure is shown
  * beside the sampled one (column {@code line}).
  * Exit status: 0 done, 1 bad usage, 2 the file cannot answer (unreadable, truncated, another JDK's format,
  * no allocline events, no such request or route). Single-threaded.
  */
 public final class Main {
-
-    private static final String SAMPLE = "jdk.ObjectAllocationSample";
-    private static final String GC = "jdk.GarbageCollection";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -66,10 +64,10 @@ public final class Main {
             err.println("allocline-jfr: " + u.getMessage());
             return 2;
         } catch (OutOfMemoryError e) {
-            // What is kept grows with the recording's requests (about 0.5 KB each) and stretches (20 bytes each).
-            err.println("allocline-jfr: out of memory: this recording holds more requests than the heap allows ("
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); run it with more, e.g. java -Xmx4g -jar "
-                    + "allocline-jfr.jar ... (about 0.5 KB per request in the file)");
+            // What is kept is what is open between two flush points (Stretches): a segment of the file, not all of it.
+            err.println("allocline-jfr: out of memory (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): one"
+                    + " segment of this recording holds more open requests and samples than the heap allows; run it"
+                    + " with more, e.g. java -Xmx1g -jar allocline-jfr.jar ...");
             return 2;
         }
     }
@@ -145,33 +143,53 @@ public final class Main {
 
     // ---- reading ----
 
-    private Stretches stretches(Path file) {
+    /**
+     * Checks {@code file} whole, then streams it once to {@code listener} (see {@link Stretches}); with
+     * {@code stacks}, samples keep their stack until claimed.
+     */
+    private Stretches read(Path file, Stretches.Listener listener, boolean stacks) {
         Stretches s;
         try {
-            s = Stretches.read(file, this::progress);
+            Chunks.scan(file);
+            try (RecordingFile first = new RecordingFile(file)) {
+                // the JDK's own parser on the first chunk: its message for what the header walk cannot judge
+                first.hasMoreEvents();
+            }
+            s = Stretches.read(file, listener, stacks, this::progress);
         } catch (IOException | RuntimeException e) {
+            if (e instanceof Unanswerable u) {
+                throw u;
+            }
             throw unreadable(file, e);
         }
         if (s.stretchCount == 0) {
-            throw new Unanswerable(file + " has no " + Stretches.EVENT + " events (" + s.events + " events read): record"
-                    + " with -XX:StartFlightRecording:settings=default,+" + Stretches.EVENT + "#enabled=true, or use a"
-                    + " profile allocline captured");
+            throw new Unanswerable(file + " has no " + Stretches.EVENT + " events (" + s.events + " of its events"
+                    + " read): record with -XX:StartFlightRecording:settings=default,+" + Stretches.EVENT
+                    + "#enabled=true, or use a profile allocline captured");
+        }
+        if (s.lostToHorizon > 0) {
+            err.println("allocline-jfr: " + s.lostToHorizon + " stretches lasted longer than "
+                    + Stretches.HORIZON_NANOS / 1_000_000_000L + " s of recording: their older samples are counted"
+                    + " outside any request");
         }
         return s;
     }
 
     private static Unanswerable unreadable(Path file, Exception e) {
         String why = String.valueOf(e.getMessage());
-        String hint = why.toLowerCase(Locale.ROOT).contains("version")
-                ? " (a recording from a newer JDK? read it with that JDK's java -jar)"
-                : e instanceof java.io.EOFException || why.toLowerCase(Locale.ROOT).contains("eof")
-                        || why.toLowerCase(Locale.ROOT).contains("truncat")
+        String lower = why.toLowerCase(Locale.ROOT);
+        String hint = e instanceof Chunks.UnsupportedVersion || lower.contains("version")
+                ? " (a recording from another JDK? read it with that JDK: <that JDK>/bin/java -jar allocline-jfr.jar)"
+                : e instanceof java.io.EOFException || lower.contains("eof") || lower.contains("truncat")
                         ? " (the file looks truncated: was it copied while still being written?)"
                         : " (not a JFR recording, or damaged)";
         return new Unanswerable("cannot read " + file + ": " + e.getClass().getSimpleName() + ": " + why + hint);
     }
 
     private void progress(long events) {
+        if ((events & 0xFFF) != 0) {
+            return;
+        }
         long now = System.nanoTime();
         if (now - lastProgress > 2_000_000_000L) {
             lastProgress = now;
@@ -179,178 +197,193 @@ public final class Main {
         }
     }
 
-    /** Streams {@code file}'s allocation samples and GCs to {@code each}. */
-    private void samples(Path file, SampleConsumer each, GcConsumer gcs) {
-        long n = 0;
-        try (RecordingFile in = new RecordingFile(file)) {
-            while (in.hasMoreEvents()) {
-                RecordedEvent e = in.readEvent();
-                progress(++n);
-                String type = e.getEventType().getName();
-                if (SAMPLE.equals(type)) {
-                    RecordedThread t = e.getThread("eventThread");
-                    if (t != null) {
-                        each.sample(e, t.getJavaThreadId());
-                    }
-                } else if (GC.equals(type) && gcs != null) {
-                    gcs.gc(Stretches.nanos(e.getStartTime()), Stretches.nanos(e.getEndTime()),
-                            e.getDuration("sumOfPauses"));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            throw unreadable(file, e);
-        }
-    }
-
-    private interface SampleConsumer {
-        void sample(RecordedEvent e, long threadId);
-    }
-
-    private interface GcConsumer {
-        void gc(long start, long end, Duration pauses);
-    }
-
     // ---- commands ----
 
+    /** Ranks requests as they become final: a heap of the {@code limit} heaviest, lightest on top. */
+    private static final class Top implements Stretches.Listener {
+        final int limit;
+        final PriorityQueue<Stretches.Request> heaviest = new PriorityQueue<>(
+                Comparator.<Stretches.Request>comparingLong(r -> r.bytes).thenComparing(r -> -r.seq));
+        final List<long[]> gcs = new ArrayList<>(); // start, end, pause nanos: 24 bytes per GC
+
+        Top(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void finished(Stretches.Request r) {
+            if (heaviest.size() < limit) {
+                heaviest.add(r);
+            } else if (heaviest.comparator().compare(r, heaviest.peek()) > 0) {
+                heaviest.poll();
+                heaviest.add(r);
+            }
+        }
+
+        @Override
+        public void gc(long start, long end, long pauseNanos) {
+            gcs.add(new long[] {start, end, pauseNanos});
+        }
+    }
+
     private int top(Path file, int limit) {
-        Stretches s = stretches(file);
-        int n = s.ids.size();
-        long[] bytes = new long[n];
-        long[] samples = new long[n];
-        long[] first = new long[n];
-        long[] last = new long[n];
-        Arrays.fill(first, Long.MAX_VALUE);
-        Arrays.fill(last, Long.MIN_VALUE);
-        for (Stretches.OnThread t : s.threads.values()) {
-            for (int i = 0; i < t.size; i++) {
-                int r = t.request[i];
-                first[r] = Math.min(first[r], t.start[i]);
-                last[r] = Math.max(last[r], t.end[i]);
-            }
-        }
-        List<long[]> gcs = new ArrayList<>(); // start, end, pause nanos: a recording has few GCs
-        long[] unattributed = new long[1];
-        samples(file, (e, thread) -> {
-            int r = s.requestAt(thread, e.getStartTime());
-            long w = e.getLong("weight");
-            if (r < 0) {
-                unattributed[0] += w;
-            } else {
-                bytes[r] += w;
-                samples[r]++;
-            }
-        }, (start, end, pauses) -> gcs.add(new long[] {start, end, pauses.toNanos()}));
-        long total = unattributed[0];
-        long[] routeBytes = new long[s.routes.size()];
-        int[] routeRequests = new int[s.routes.size()];
-        for (int r = 0; r < n; r++) {
-            total += bytes[r];
-            routeBytes[s.routeOf.get(r)] += bytes[r];
-            routeRequests[s.routeOf.get(r)]++;
-        }
-        out.printf(Locale.ROOT, "%s: %d requests, %d stretches, %s sampled (%s outside any request)%n", file, n,
-                s.stretchCount, bytes(total), bytes(unattributed[0]));
+        Top top = new Top(limit);
+        Stretches s = read(file, top, false);
+        long total = s.attributed + s.unattributed;
+        out.printf(Locale.ROOT, "%s: %d requests, %d stretches, %s sampled (%s outside any request)%n", file,
+                s.requests, s.stretchCount, bytes(total), bytes(s.unattributed));
         out.println();
         out.println("routes by sampled allocation:");
         out.printf(Locale.ROOT, "  %-8s %10s %9s  %s%n", "share", "bytes", "requests", "route");
-        Integer[] routeOrder = order(routeBytes.length, i -> routeBytes[i]);
+        Integer[] routeOrder = order(s.routes.size(), i -> s.routeBytes[i]);
         for (int k = 0; k < Math.min(limit, routeOrder.length); k++) {
             int i = routeOrder[k];
-            out.printf(Locale.ROOT, "  %7.1f%% %10s %9d  %s%n", share(routeBytes[i], total), bytes(routeBytes[i]),
-                    routeRequests[i], s.routes.get(i).isEmpty() ? "(no route)" : s.routes.get(i));
+            out.printf(Locale.ROOT, "  %7.1f%% %10s %9d  %s%n", share(s.routeBytes[i], total), bytes(s.routeBytes[i]),
+                    s.routeRequests[i], s.routes.get(i).isEmpty() ? "(no route)" : s.routes.get(i));
         }
         out.println();
         out.println("requests by sampled allocation:");
         out.printf(Locale.ROOT, "  %-8s %10s %10s %8s %8s %12s  %-34s %s%n", "share", "bytes", "line", "samples",
                 "threads", "gc (pauses)", "request", "route");
-        Integer[] order = order(n, i -> bytes[i]);
-        for (int k = 0; k < Math.min(limit, n); k++) {
-            int r = order[k];
+        List<Stretches.Request> ranked = new ArrayList<>(top.heaviest);
+        ranked.sort(top.heaviest.comparator().reversed());
+        for (Stretches.Request r : ranked) {
             int gcCount = 0;
             long pause = 0;
-            for (long[] g : gcs) {
-                if (g[1] >= first[r] && g[0] <= last[r]) {
+            for (long[] g : top.gcs) {
+                if (g[1] >= r.first && g[0] <= r.last) {
                     gcCount++;
                     pause += g[2];
                 }
             }
-            Long line = s.lineBytes.get(s.ids.get(r));
-            out.printf(Locale.ROOT, "  %7.1f%% %10s %10s %8d %8d %12s  %-34s %s%n", share(bytes[r], total), bytes(bytes[r]),
-                    line == null ? "-" : line < 0 ? "n/a" : bytes(line), samples[r], threadsOf(s, r),
-                    gcCount + " (" + millis(pause) + ")", s.ids.get(r), s.routes.get(s.routeOf.get(r)));
+            long line = r.line;
+            out.printf(Locale.ROOT, "  %7.1f%% %10s %10s %8d %8d %12s  %-34s %s%n", share(r.bytes, total), bytes(r.bytes),
+                    line == Stretches.NO_LINE ? "-" : line < 0 ? "n/a" : bytes(line), r.samples, r.threadCount,
+                    gcCount + " (" + millis(pause) + ")", r.id, r.route);
         }
         return 0;
     }
 
-    private int request(String id, Path file, Path html) {
-        Stretches s = stretches(file);
-        int r = s.request(id);
-        if (r < 0) {
-            throw new Unanswerable("no request " + id + " in " + file + " (" + s.ids.size() + " requests in it)");
+    /** The samples of the requests {@code mine} accepts: summed by top frame, drawn into a flame graph. */
+    private static class Selected implements Stretches.Listener {
+        final Predicate<Stretches.Request> mine;
+        final FlameGraphs.Graph graph;
+        final Map<String, Long> byFrame = new HashMap<>(); // one entry per distinct frame: bounded by the code
+        long bytes;
+        long samples;
+        IOException failed;
+
+        Selected(Predicate<Stretches.Request> mine, FlameGraphs.Graph graph) {
+            this.mine = mine;
+            this.graph = graph;
         }
-        out.printf(Locale.ROOT, "request %s  %s %s%n", id, s.methods.get(r), s.routes.get(s.routeOf.get(r)));
-        Long line = s.lineBytes.get(id);
-        if (line != null) {
-            out.println("line: alloc_bytes=" + line + (line >= 0 ? " (" + bytes(line) + ")" : ""));
-        }
-        out.println("stretches (thread, start, duration):");
-        for (Map.Entry<Long, Stretches.OnThread> t : s.threads.entrySet()) {
-            Stretches.OnThread on = t.getValue();
-            for (int i = 0; i < on.size; i++) {
-                if (on.request[i] == r) {
-                    out.printf(Locale.ROOT, "  %-30s %s  %s%n", on.name + " (" + t.getKey() + ")",
-                            Instant.ofEpochSecond(0, on.start[i]), millis(on.end[i] - on.start[i]));
+
+        @Override
+        public void sample(Stretches.Request r, long weight, RecordedStackTrace stack, String objectClass) {
+            if (!mine.test(r)) {
+                return;
+            }
+            bytes += weight;
+            samples++;
+            byFrame.merge(topApplicationFrame(stack), weight, Long::sum);
+            if (graph != null && failed == null) {
+                try {
+                    graph.add(stack, objectClass, weight);
+                } catch (IOException e) {
+                    failed = e;
                 }
             }
         }
-        return samplesOf(s, file, x -> x == r, "request " + id, html);
+    }
+
+    /** One request: its stretches (the only ones kept), its line, its samples. */
+    private static final class OneRequest extends Selected {
+        final String id;
+        final List<Object[]> stretches = new ArrayList<>(); // thread id, thread name, start, end
+        Stretches.Request seen;
+
+        OneRequest(String id, FlameGraphs.Graph graph) {
+            super(r -> r.id.equals(id), graph);
+            this.id = id;
+        }
+
+        @Override
+        public void stretch(Stretches.Request r, long threadId, String threadName, long start, long end) {
+            if (r.id.equals(id)) {
+                stretches.add(new Object[] {threadId, threadName, start, end});
+            }
+        }
+
+        @Override
+        public void finished(Stretches.Request r) {
+            if (r.id.equals(id)) {
+                if (seen != null) { // seen again after it was final: its stretches were far apart
+                    r.line = r.line == Stretches.NO_LINE ? seen.line : r.line;
+                }
+                seen = r;
+            }
+        }
+    }
+
+    private FlameGraphs.Graph graph(Path html, String title) {
+        if (html == null) {
+            return null;
+        }
+        if (FlameGraphs.UNAVAILABLE != null) {
+            throw new Unanswerable("cannot draw " + html + ": " + FlameGraphs.UNAVAILABLE);
+        }
+        try {
+            return FlameGraphs.graph("allocline " + title);
+        } catch (IOException | RuntimeException e) {
+            throw new Unanswerable("cannot draw " + html + ": " + e);
+        }
+    }
+
+    private int request(String id, Path file, Path html) {
+        OneRequest one = new OneRequest(id, graph(html, "request " + id));
+        Stretches s = read(file, one, true);
+        Stretches.Request r = one.seen;
+        if (r == null) {
+            throw new Unanswerable("no request " + id + " in " + file + " (" + s.requests + " requests in it)");
+        }
+        out.printf(Locale.ROOT, "request %s  %s %s%n", id, r.method, r.route);
+        if (r.line != Stretches.NO_LINE) {
+            out.println("line: alloc_bytes=" + r.line + (r.line >= 0 ? " (" + bytes(r.line) + ")" : ""));
+        }
+        out.println("stretches (thread, start, duration):");
+        one.stretches.sort(Comparator.<Object[]>comparingLong(x -> (Long) x[0]).thenComparingLong(x -> (Long) x[2]));
+        for (Object[] x : one.stretches) {
+            long start = (Long) x[2];
+            out.printf(Locale.ROOT, "  %-30s %s  %s%n", x[1] + " (" + x[0] + ")", Instant.ofEpochSecond(0, start),
+                    millis((Long) x[3] - start));
+        }
+        return report(one, html);
     }
 
     private int route(String route, Path file, Path html) {
-        Stretches s = stretches(file);
-        int ri = s.route(route);
+        Selected mine = new Selected(r -> r.route.equals(route), graph(html, "route " + route));
+        Stretches s = read(file, mine, true);
+        int ri = s.routeIndexOf(route);
         if (ri < 0) {
             throw new Unanswerable("no route " + route + " in " + file + "; its routes: " + s.routes);
         }
-        int requests = 0;
-        for (int r = 0; r < s.ids.size(); r++) {
-            if (s.routeOf.get(r) == ri) {
-                requests++;
-            }
-        }
-        out.printf(Locale.ROOT, "route %s: %d requests%n", route, requests);
-        return samplesOf(s, file, x -> s.routeOf.get(x) == ri, "route " + route, html);
+        out.printf(Locale.ROOT, "route %s: %d requests%n", route, s.routeRequests[ri]);
+        return report(mine, html);
     }
 
-    /** Sums the samples of the requests {@code mine} accepts, prints their top frames, draws the flame graph. */
-    private int samplesOf(Stretches s, Path file, java.util.function.IntPredicate mine, String title, Path html) {
-        long[] total = new long[2];
-        Map<String, Long> byFrame = new HashMap<>();
-        samples(file, (e, thread) -> {
-            int r = s.requestAt(thread, e.getStartTime());
-            if (r >= 0 && mine.test(r)) {
-                long w = e.getLong("weight");
-                total[0] += w;
-                total[1]++;
-                byFrame.merge(topApplicationFrame(e.getStackTrace()), w, Long::sum);
-            }
-        }, null);
-        out.printf(Locale.ROOT, "samples: %d, %s sampled%n", total[1], bytes(total[0]));
+    /** Prints the selected samples' top frames and writes the flame graph. */
+    private int report(Selected mine, Path html) {
+        out.printf(Locale.ROOT, "samples: %d, %s sampled%n", mine.samples, bytes(mine.bytes));
         out.println("top allocating frames:");
-        byFrame.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
-                .forEach(f -> out.printf(Locale.ROOT, "  %7.1f%% %10s  %s%n", share(f.getValue(), total[0]),
+        mine.byFrame.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
+                .forEach(f -> out.printf(Locale.ROOT, "  %7.1f%% %10s  %s%n", share(f.getValue(), mine.bytes),
                         bytes(f.getValue()), f.getKey()));
         if (html != null) {
-            if (FlameGraphs.UNAVAILABLE != null) {
-                throw new Unanswerable("cannot draw " + html + ": " + FlameGraphs.UNAVAILABLE);
-            }
-            Predicate<RecordedEvent> keep = e -> {
-                RecordedThread t = e.getThread("eventThread");
-                int r = t == null ? -1 : s.requestAt(t.getJavaThreadId(), e.getStartTime());
-                return r >= 0 && mine.test(r);
-            };
             try {
-                FlameGraphs.render(file, keep, html, "allocline " + title);
+                if (mine.failed != null) {
+                    throw mine.failed;
+                }
+                mine.graph.write(html);
             } catch (IOException | RuntimeException e) {
                 throw new Unanswerable("cannot draw " + html + ": " + e);
             }
@@ -372,19 +405,6 @@ public final class Main {
         }
         RecordedFrame f = stack.getFrames().get(0);
         return f.getMethod().getType().getName() + "." + f.getMethod().getName();
-    }
-
-    private static int threadsOf(Stretches s, int r) {
-        int n = 0;
-        for (Stretches.OnThread t : s.threads.values()) {
-            for (int i = 0; i < t.size; i++) {
-                if (t.request[i] == r) {
-                    n++;
-                    break;
-                }
-            }
-        }
-        return n;
     }
 
     private static Integer[] order(int n, java.util.function.IntToLongFunction key) {

@@ -188,6 +188,16 @@ class AllocLineJfrTest {
         assertTrue(Files.readString(html).contains("HeavyWork"));
     }
 
+    /**
+     * The streaming reader keeps only what is open (Stretches); on this recording of parallel requests on
+     * Grizzly's threads it finds, request by request, the sampled bytes a reader holding every stretch finds.
+     */
+    @Test
+    void theStreamingReaderFindsWhatAReaderOfTheWholeFileFinds() throws Exception {
+        Stretches s = WholeFile.assertStreamingMatches(recording);
+        assertEquals(HEAVY.size() + LIGHT.size(), s.requests);
+    }
+
     @Test
     void unknownRequestOrRouteSayWhatTheFileHas() {
         Result r = run("request", "no-such-id", recording.toString());
