@@ -28,6 +28,12 @@ final class RequestStart implements Handler<RoutingContext> {
 
     private final AllocLineRuntime runtime;
     private final String requestIdHeader;
+    /**
+     * The route names of this application's resources. Held here, by the filter the recorder makes for each start,
+     * not in a static: in dev mode allocline's classes outlive a reload, and a static map keyed by Quarkus REST's
+     * resources would keep every replaced application's resources and class loader reachable.
+     */
+    private final RouteNames routes = new RouteNames();
 
     RequestStart(AllocLineRuntime runtime) {
         this.runtime = runtime;
@@ -101,7 +107,7 @@ final class RequestStart implements Handler<RoutingContext> {
         @Override
         public void handle(AsyncResult<Void> result) {
             try {
-                request.route(RunHooks.route(rc));
+                request.route(RunHooks.route(rc, routes));
                 // A response that failed before its head went out has no status yet (Vert.x would say 200).
                 boolean sent = result.succeeded() || rc.response().headWritten();
                 request.status(sent ? rc.response().getStatusCode() : 0);

@@ -6,7 +6,8 @@ import org.jboss.resteasy.reactive.server.mapping.RuntimeResource;
 
 /**
  * A matched method's route template with the application's base path ({@code /api/items/{id}}), made once
- * per method and kept: the number of entries is the number of resource methods. Any thread.
+ * per method and kept: the number of entries is the number of resource methods. One per running application
+ * ({@link RequestStart}'s), never static: its keys hold the application's classes. Any thread.
  */
 final class RouteNames {
 

@@ -25,8 +25,6 @@ public final class RunHooks {
     /** Where the request's Quarkus REST context is kept in the routing context. */
     static final String CONTEXT_KEY = "dev.allocline.rest-context";
 
-    private static final RouteNames ROUTES = new RouteNames();
-
     private RunHooks() {
     }
 
@@ -96,16 +94,17 @@ public final class RunHooks {
     /**
      * The route template Quarkus REST matched for the request of {@code rc}, base path included, or "" when
      * none matched (no route, or answered before matching). Read when the response has ended: a response
-     * answered at once on the event loop ends inside the run that matched it.
+     * answered at once on the event loop ends inside the run that matched it. The names are {@code routes}', which
+     * the running application owns: a dev-mode reload drops them with its resources and their class loader.
      */
-    static String route(RoutingContext rc) {
+    static String route(RoutingContext rc, RouteNames routes) {
         Object context = rc.get(CONTEXT_KEY);
         if (!(context instanceof VertxResteasyReactiveRequestContext)) {
             return "";
         }
         VertxResteasyReactiveRequestContext c = (VertxResteasyReactiveRequestContext) context;
         RuntimeResource target = c.getTarget();
-        return target == null ? "" : ROUTES.route(c.getDeployment(), target);
+        return target == null ? "" : routes.route(c.getDeployment(), target);
     }
 
     private static void failed(Object context, String what, Throwable e) {
