@@ -50,7 +50,7 @@ import java.util.Locale;
 public final class CpuPerRequest {
 
     static final List<String> DEFAULT_VARIANTS = List.of("baseline", "jersey_events_only", "accounting_only",
-            "accounting_no_context", "peer_access_log_file", "peer_wide_access_log_file", "log4j_file",
+            "accounting_no_context", "peer_access_log_file", "peer_access_log_id_file", "peer_wide_access_log_file", "log4j_file",
             "filter_log4j_file", "micrometer_sink", "peer_jersey_micrometer");
 
     /**
@@ -62,6 +62,8 @@ public final class CpuPerRequest {
         {"accounting_only", "accounting_no_context", "the request id in the logging context"},
         {"log4j_file", "accounting_only", "the line, encoded and written to the file"},
         {"log4j_file", "peer_access_log_file", "**issue #21 item 1**: allocline's line against the access log it replaces"},
+        {"log4j_file", "peer_access_log_id_file", "**issue #39 item 2**: allocline's line against the realistic peer (access log + request id in the logging context)"},
+        {"peer_access_log_id_file", "peer_access_log_file", "the request id in the logging context, for the access log"},
         {"peer_wide_access_log_file", "peer_access_log_file", "an access line as wide as allocline's, against the plain one"},
         {"log4j_file", "peer_wide_access_log_file", "allocline against a hand-written line of the same width"},
         {"filter_log4j_file", "peer_access_log_file", "the portable filter pair's line against the access log"},

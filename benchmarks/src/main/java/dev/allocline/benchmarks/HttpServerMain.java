@@ -10,6 +10,13 @@ import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
  * 127.0.0.1, the variant's application (bare, allocline logging to a file, a peer), in a JVM of its own
  * so that one variant's garbage does not slow another. Runs until killed.
  * Usage: {@code HttpServerMain <variant> <port>}.
+ *
+ * <p>Beside it, on {@code port + 100}, {@code GET /allocated} answers the bytes the JVM's live threads have
+ * allocated so far (the sum of {@code ThreadMXBean.getThreadAllocatedBytes} over them), read by the script before
+ * and after each round: the difference over the round's requests is the bytes per request, whoever allocated them
+ * (Jersey, allocline, a peer, an agent's instrumentation), the same way for every server. Threads that died in
+ * the round are missed (Grizzly's workers and selectors live as long as the server); the probe's own requests
+ * (two per round) allocate a few KB, noise beside a round's hundreds of thousands of requests.
  */
 public final class HttpServerMain {
 
@@ -23,7 +30,29 @@ public final class HttpServerMain {
                 InProcessApp.config(variant, FilterOverheadBenchmark.Hello.class), false);
         server.getListener("grizzly").getKeepAlive().setMaxRequestsCount(-1);
         server.start();
+        com.sun.net.httpserver.HttpServer probe = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", port + 100), 0);
+        probe.createContext("/allocated", exchange -> {
+            byte[] body = Long.toString(allocatedByLiveThreads()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        probe.start();
         System.out.println("ready " + variant + " on " + port);
         new CountDownLatch(1).await();
+    }
+
+    static long allocatedByLiveThreads() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            if (b > 0) {
+                sum += b;
+            }
+        }
+        return sum;
     }
 }

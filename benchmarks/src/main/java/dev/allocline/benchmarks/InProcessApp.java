@@ -65,6 +65,15 @@ final class InProcessApp {
         /** {@code peer_access_log} into the same buffered file, appender and pattern as {@code log4j_file}. */
         peer_access_log_file,
         /**
+         * The realistic peer (#39): what allocline replaces in a production service is an access log <em>and</em> a
+         * request-id filter that puts the id into the logging context for the request's other lines. A
+         * {@code @PreMatching} filter takes a 32-hex-digit id (made as allocline makes its own), puts it into Log4j2's
+         * {@code ThreadContext} under {@code request_id} and removes it when the response is filtered, right after
+         * the access line ({@code peer_access_log_file}'s) is written to the same file, appender and pattern, whose
+         * {@code %X{request_id}} prints the id.
+         */
+        peer_access_log_id_file,
+        /**
          * A hand-written access line as wide as allocline's (the same keys; a 32-hex-digit id, the method, the path
          * as path and as route, the status, the duration and four numbers as parameters of one Log4j2
          * parameterized message, no escaping),
@@ -135,6 +144,9 @@ final class InProcessApp {
                     org.glassfish.jersey.logging.LoggingFeature.Verbosity.PAYLOAD_TEXT, 8192));
         } else if (variant == Variant.peer_access_log || variant == Variant.peer_access_log_file) {
             rc.register(new AccessLog(false));
+        } else if (variant == Variant.peer_access_log_id_file) {
+            rc.register(new RequestIdFilter());
+            rc.register(new AccessLog(false));
         } else if (variant == Variant.peer_wide_access_log_file) {
             rc.register(new AccessLog(true));
         } else if (variant == Variant.filter_log4j_noop || variant == Variant.filter_log4j_file) {
@@ -202,6 +214,40 @@ final class InProcessApp {
         }
     }
 
+    /**
+     * The request-id filter a service runs beside its access log: an id per request into the logging context, out
+     * of it once the response is filtered. Its priority is below the access log's ({@code USER}): request filters
+     * run in ascending priority and response filters in descending, so it is the outer one both ways and the access
+     * line is written while the id is in the context.
+     */
+    @jakarta.ws.rs.container.PreMatching
+    @jakarta.annotation.Priority(jakarta.ws.rs.Priorities.USER - 100)
+    static final class RequestIdFilter implements jakarta.ws.rs.container.ContainerRequestFilter,
+            jakarta.ws.rs.container.ContainerResponseFilter {
+        private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
+            java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+            long a = r.nextLong();
+            long b = r.nextLong();
+            byte[] digits = new byte[32];
+            for (int i = 0; i < 16; i++) {
+                int shift = 60 - 4 * i;
+                digits[i] = HEX[(int) (a >>> shift) & 0xf];
+                digits[16 + i] = HEX[(int) (b >>> shift) & 0xf];
+            }
+            org.apache.logging.log4j.ThreadContext.put("request_id",
+                    new String(digits, java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request,
+                jakarta.ws.rs.container.ContainerResponseContext response) {
+            org.apache.logging.log4j.ThreadContext.remove("request_id");
+        }
+    }
+
     /** A listener that asks for every request's events and does nothing with them. */
     static final class EmptyListener implements ApplicationEventListener {
         private static final RequestEventListener NOTHING = event -> { };
@@ -230,7 +276,7 @@ final class InProcessApp {
                     .addAttribute("fileName", file.toString())
                     .addAttribute("immediateFlush", false)
                     .addAttribute("bufferedIO", true)
-                    .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d %-5level %c{1} %msg%n"));
+                    .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d %-5level %c{1} %X{request_id} %msg%n"));
             b.add(appender);
             canonicalAppender = "file";
         }

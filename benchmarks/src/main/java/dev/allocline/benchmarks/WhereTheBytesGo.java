@@ -38,8 +38,16 @@ import jdk.jfr.consumer.RecordingFile;
  * the callers, not only allocline's, to its innermost frame outside the JDK (to compare variants and
  * thread counts site by site; {@code --frame-types} adds how the allocating frame ran, interpreted, compiled
  * or inlined); {@code --sites FILE} also writes the table as {@code site bytes} rows
- * (bytes per request) ending with a {@code total N} line, the form {@code results/own-bytes-jdk*.txt}
- * is published in.
+ * (bytes per request) ending with three lines, {@code log4j2-floor N}, {@code allocline-own N} and
+ * {@code total N}, the form {@code results/own-bytes-jdk*.txt} is published in. Log4j2's floor is what Log4j2
+ * allocates for any caller that logs a line and puts an id into its {@code ThreadContext} (the context maps, the
+ * event's {@code Instant}, {@code MapMessage}'s map): every allocation with a Log4j2 frame between allocline's
+ * frame and the allocating one; allocline's own is the rest (its objects, and what it asks the JDK or Jersey to
+ * allocate, such as the request property's map node).
+ *
+ * <p>JFR is initialised before the warm-up, so that what allocline does once when JFR is there (defining its
+ * two event types, whose use stays off unless a recording enables them) happens then and is not spread over the
+ * measured requests.
  *
  * <p>What could make it lie: without TLABs the JIT still eliminates the allocations escape analysis
  * removes, as in production, but which ones it removes can differ from one JVM to the next (the
@@ -76,6 +84,7 @@ public final class WhereTheBytesGo {
         if (ManagementFactory.getRuntimeMXBean().getInputArguments().stream().noneMatch("-XX:-UseTLAB"::equals)) {
             System.err.println("run with -XX:-UseTLAB: with TLABs JFR samples allocations instead of recording each");
         }
+        jdk.jfr.FlightRecorder.getFlightRecorder(); // see the class comment: one-time definitions in the warm-up
         InProcessApp app = new InProcessApp(variant, "/hello", FilterOverheadBenchmark.Hello.class);
         Path file = Files.createTempFile("allocline-sites-", ".jfr");
         AtomicInteger named = new AtomicInteger();
@@ -94,7 +103,9 @@ public final class WhereTheBytesGo {
             app.close();
         }
         Map<String, long[]> sites = new HashMap<>();
+        java.util.Set<String> floorSites = new java.util.HashSet<>();
         long counted = 0;
+        long floor = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
             RecordedStackTrace stack = e.getStackTrace();
             if (stack == null || e.getThread() == null || e.getThread().getJavaName() == null
@@ -106,10 +117,15 @@ public final class WhereTheBytesGo {
                 continue;
             }
             long size = e.getLong("allocationSize");
-            long[] v = sites.computeIfAbsent(site + "/" + e.getClass("objectClass").getName(), k -> new long[2]);
+            String key = site + "/" + e.getClass("objectClass").getName();
+            long[] v = sites.computeIfAbsent(key, k -> new long[2]);
             v[0]++;
             v[1] += size;
             counted += size;
+            if (!all && log4j2Between(stack)) {
+                floorSites.add(key);
+                floor += size;
+            }
         }
         Files.delete(file);
         List<Map.Entry<String, long[]>> rows = new ArrayList<>(sites.entrySet());
@@ -118,13 +134,24 @@ public final class WhereTheBytesGo {
         System.out.printf("%s, %d thread(s): %.1f B per request allocated by %s (%d requests)%n", variant, threads,
                 counted / (double) requests, all ? "the callers" : "allocline's frames", requests);
         for (Map.Entry<String, long[]> en : rows) {
-            System.out.printf("%8.1f B %5.2f per request  %s%n", en.getValue()[1] / (double) requests,
-                    en.getValue()[0] / (double) requests, en.getKey());
+            System.out.printf("%8.1f B %5.2f per request  %s%s%n", en.getValue()[1] / (double) requests,
+                    en.getValue()[0] / (double) requests, en.getKey(), floorSites.contains(en.getKey()) ? "  [log4j2]" : "");
+        }
+        if (!all) {
+            System.out.printf("log4j2-floor %.1f%nallocline-own %.1f%ntotal %.1f%n", floor / (double) requests,
+                    (counted - floor) / (double) requests, counted / (double) requests);
         }
         if (sitesFile != null) {
             try (PrintStream out = new PrintStream(Files.newOutputStream(sitesFile), false, StandardCharsets.UTF_8)) {
                 for (Map.Entry<String, long[]> en : rows) {
                     out.printf("%s %.1f%n", en.getKey(), en.getValue()[1] / (double) requests);
+                }
+                if (!all) {
+                    // rounded so that the first two add up to the third as printed
+                    String f = String.format(java.util.Locale.ROOT, "%.1f", floor / (double) requests);
+                    String t = String.format(java.util.Locale.ROOT, "%.1f", counted / (double) requests);
+                    out.printf("log4j2-floor %s%nallocline-own %s%n", f, new java.math.BigDecimal(t)
+                            .subtract(new java.math.BigDecimal(f)).toPlainString());
                 }
                 out.printf("total %.1f%n", counted / (double) requests);
             }
@@ -162,6 +189,20 @@ public final class WhereTheBytesGo {
         if (r != null) {
             r.stop();
         }
+    }
+
+    /** Whether a Log4j2 frame lies between the allocating frame and the innermost allocline frame. */
+    private static boolean log4j2Between(RecordedStackTrace stack) {
+        for (RecordedFrame f : stack.getFrames()) {
+            String type = f.getMethod().getType().getName();
+            if (type.startsWith("dev.allocline.") && !type.startsWith("dev.allocline.benchmarks.")) {
+                return false;
+            }
+            if (type.startsWith("org.apache.logging.log4j.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The innermost allocline frame (benchmarks excluded), with the frame it called; null when there is none. */

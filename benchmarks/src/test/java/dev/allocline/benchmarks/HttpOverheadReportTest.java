@@ -90,6 +90,44 @@ class HttpOverheadReportTest {
                 lines[lines.length - 1]);
     }
 
+    /** Rounds of the nine servers since #39: the realistic peer and the OpenTelemetry agent after the seven. */
+    private static Path nineServerRounds(Path dir, int n, double idPeer, double otel) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int r = 0; r < n; r++) {
+            double wobble = 1 + 0.005 * ((r % 5) - 2) / 2;
+            b.append(String.format(Locale.ROOT, "25000 24000 20000 20500 19000 18000 21000 %.0f %.0f %.1f%n",
+                    20_000 / idPeer * wobble, 20_000 / otel * wobble, 1.0));
+        }
+        Path f = dir.resolve("rounds9-" + n + "-" + idPeer + "-" + otel + ".txt");
+        Files.writeString(f, b.toString());
+        return f;
+    }
+
+    @Test
+    void nineServersEndWithTheFourSummaryLinesOfIssue39(@TempDir Path dir) throws Exception {
+        String report = run(dir, nineServerRounds(dir, 10, 0.99, 1.02).toString(), "10", "8", "0.1 0.1 0.1",
+                "0.2 0.2 0.2", "openjdk version \"17\"");
+        String[] lines = report.strip().split("\n");
+        String number = "median \\d\\.\\d{3}, range \\d\\.\\d{3}-\\d\\.\\d{3}";
+        assertTrue(lines[lines.length - 4].matches("- allocline / access log \\+ request id peer, paired: " + number),
+                lines[lines.length - 4]);
+        assertTrue(lines[lines.length - 3].matches("- allocline / access-log peer, paired: " + number), lines[lines.length - 3]);
+        assertTrue(lines[lines.length - 2].matches("- allocline micrometer sink / jersey-micrometer, paired: " + number),
+                lines[lines.length - 2]);
+        assertTrue(lines[lines.length - 1].matches("- allocline / opentelemetry agent, paired: " + number),
+                lines[lines.length - 1]);
+        assertTrue(lines[lines.length - 4].contains("median 0.990"), lines[lines.length - 4]);
+        assertTrue(lines[lines.length - 1].contains("median 1.020"), lines[lines.length - 1]);
+        assertTrue(report.contains("allocline / access log + request id peer target: paired median >= 0.97: met ("), report);
+        assertTrue(report.contains("allocline / opentelemetry agent target: paired median >= 1.00: met ("), report);
+        assertTrue(report.contains("| access log + request id peer | OpenTelemetry agent | host steal |"), report);
+        // and recomputed from its own table
+        Path published = dir.resolve("published9.md");
+        Files.writeString(published, report);
+        String again = run(dir, "--regenerate", published.toString());
+        assertTrue(again.strip().endsWith(lines[lines.length - 1]), again);
+    }
+
     @Test
     void aPublishedReportIsRecomputedFromItsOwnRounds(@TempDir Path dir) throws Exception {
         String first = run(dir, rounds(dir, 12, 0.99, 1.05, 0.2).toString(), "12", "8", "0.1 0.1 0.1", "0.2 0.2 0.2",
