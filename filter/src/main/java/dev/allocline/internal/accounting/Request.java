@@ -98,6 +98,14 @@ public final class Request implements UnansweredRequest {
     private boolean traced;
     /** The OpenTelemetry span current at the method's start, kept for its attributes; null when none or off. */
     private Object span;
+    /**
+     * The segment the last plain {@link ThreadWork#enter} of this request opened, which that thread opens again when
+     * it comes back to the request right after leaving it (Jersey: the method returns, the response is written on
+     * the same thread) instead of allocating a second one ({@link ThreadWork}'s push says when). Only the segment's
+     * own thread takes it (it checks the thread), so a plain field: another thread may overwrite it, or read a stale
+     * value it then does not take. Never shared between requests; dies with this one.
+     */
+    Segment spare;
 
     /**
      * Starts the clock and the process-wide baseline; {@link #begin()} takes the thread's baseline.

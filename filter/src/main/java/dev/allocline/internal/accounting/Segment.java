@@ -14,7 +14,7 @@ final class Segment {
     final Thread thread;
     /** The thread's previous top; only its thread reads it. */
     final Segment below;
-    /** Counter value when this segment last started or resumed; -1 when unreadable. */
+    /** Counter value when this segment last started, resumed or was reopened; -1 when unreadable. */
     long start;
     /**
      * Whether the entry point that opened it sees its thread leave (Jersey's events, Quarkus' runs and Vert.x
@@ -53,5 +53,24 @@ final class Segment {
         this.below = below;
         this.start = start;
         this.bracketed = bracketed;
+    }
+
+    /**
+     * Makes this closed segment, which is off its thread's stack and held by nothing but {@link Request#spare}, a
+     * new one of the same request on the same thread over the same segment, starting at {@code start}: as if
+     * constructed again. Its thread's own call, before the segment is linked (the link publishes it).
+     */
+    Segment reopen(long start) {
+        this.start = start;
+        this.paused = false;
+        this.holds = 0;
+        this.since = 0;
+        this.nextOpen = null;
+        this.stretch = null;
+        this.inOwnContext = false;
+        this.previousLog4j = null;
+        this.previousSlf4j = null;
+        this.closed = false;
+        return this;
     }
 }

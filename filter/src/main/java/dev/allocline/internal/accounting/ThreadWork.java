@@ -62,7 +62,7 @@ public final class ThreadWork {
         if (top != null && top.owner == r && !top.closed) {
             return; // Jersey fires ~10 events per request on the same thread: nothing changes for most
         }
-        push(slot, r, r.bracketed);
+        push(slot, r, r.bracketed, true);
     }
 
     /**
@@ -71,7 +71,7 @@ public final class ThreadWork {
      * counts for no one). Bracketed: the wrapper sees the task end.
      */
     public static Object enterTask(Request r) {
-        return push(WorkingThreads.slot(), r, true);
+        return push(WorkingThreads.slot(), r, true, false);
     }
 
     /**
@@ -89,7 +89,7 @@ public final class ThreadWork {
             top.holds++;
             return;
         }
-        push(slot, r, true);
+        push(slot, r, true, false);
     }
 
     /**
@@ -157,11 +157,30 @@ public final class ThreadWork {
         return r.allocatedSoFar(here ? top : null, here ? r.counterNow() : 0);
     }
 
-    private static Segment push(Object[] slot, Request r, boolean bracketed) {
+    /**
+     * Opens a segment of {@code r} on the calling thread. With {@code reuse} (a plain {@link #enter}), the segment
+     * the last plain enter of {@code r} opened ({@link Request#spare}) is opened again when it is closed and would be
+     * the same one: this thread's, right above the segment that is now this thread's top (so it is no longer in the
+     * stack: the top is open and it is closed), same bracketing. Such a segment is referenced by nothing else (a
+     * task's or a stretch's segment, which a token or a nested stretch may still name, is never a spare), and
+     * reopened it counts from now exactly as a new object would: Jersey's thread leaves when the method returns
+     * and comes back for the response, one segment instead of two.
+     */
+    private static Segment push(Object[] slot, Request r, boolean bracketed, boolean reuse) {
         long now = r.read();
         Thread thread = Thread.currentThread();
         Segment below = unwind(slot, r);
-        Segment s = new Segment(r, thread, below, now, bracketed);
+        Segment spare = reuse ? r.spare : null;
+        Segment s;
+        if (spare != null && spare.closed && spare.thread == thread && spare.below == below
+                && spare.bracketed == bracketed) {
+            s = spare.reopen(now);
+        } else {
+            s = new Segment(r, thread, below, now, bracketed);
+            if (reuse) {
+                r.spare = s;
+            }
+        }
         if (!r.open(s, now)) {
             return null; // a late event or task: nothing of it may stay on the thread
         }
