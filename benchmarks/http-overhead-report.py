@@ -134,6 +134,7 @@ else:
                                statistics.median(cols[1]), statistics.median(cols[2]), statistics.median(cols[3])))
             details_table = "\n".join(out)
 if details_table:
+    print()
     print("Per request, medians over the rounds (latency from wrk's `--latency`, under the same saturating load as the")
     print("rates, so it is mostly queueing: compare servers, not with an idle server's; bytes per request: the server's")
     print("live threads' allocated bytes over the round, `HttpServerMain`'s probe, whoever allocated them):\n")
