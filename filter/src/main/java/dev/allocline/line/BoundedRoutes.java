@@ -26,6 +26,8 @@ public final class BoundedRoutes implements DeclaredRoutesListener {
 
     private final int max;
     private final String other;
+    /** Values that are always their own and count against no pool (a sink's fixed tags for no route). */
+    private final Set<String> fixed;
     private final Set<String> admitted = ConcurrentHashMap.newKeySet();
     private final AtomicInteger undeclared = new AtomicInteger();
     private final AtomicInteger declared = new AtomicInteger();
@@ -38,16 +40,29 @@ public final class BoundedRoutes implements DeclaredRoutesListener {
      * @throws IllegalArgumentException when {@code max} is not positive
      */
     public BoundedRoutes(int max, String other) {
+        this(max, other, Set.of());
+    }
+
+    /**
+     * As {@link #BoundedRoutes(int, String)}, with {@code fixed} values (a sink's tags for no route, such as
+     * {@code NOT_FOUND}) that are always their own and count against no pool.
+     */
+    public BoundedRoutes(int max, String other, Set<String> fixed) {
         if (max <= 0) {
             throw new IllegalArgumentException("max must be positive, was " + max);
         }
         this.max = max;
         this.other = java.util.Objects.requireNonNull(other, "other");
+        this.fixed = Set.copyOf(fixed);
     }
 
     /** {@code route} when it has (or now gets) a value of its own, otherwise {@code other}. */
     public String admit(String route) {
         if (admitted.contains(route)) {
+            return route; // the common path: one lookup
+        }
+        if (fixed.contains(route)) {
+            admitted.add(route);
             return route;
         }
         AtomicInteger pool = isDeclared(route) ? declared : undeclared;

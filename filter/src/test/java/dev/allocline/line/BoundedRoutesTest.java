@@ -38,4 +38,13 @@ class BoundedRoutesTest {
         assertEquals("/gen/0", r.admit("/gen/0"), "admitted values stay");
         assertThrows(IllegalArgumentException.class, () -> new BoundedRoutes(0, "OTHER"));
     }
+
+    @Test
+    void fixedValuesAreAlwaysTheirOwnAndTakeNoSlot() {
+        BoundedRoutes r = new BoundedRoutes(1, "OTHER", Set.of("NOT_FOUND"));
+        assertEquals("NOT_FOUND", r.admit("NOT_FOUND"));
+        assertEquals("/gen/0", r.admit("/gen/0"), "the one undeclared slot is still free");
+        assertEquals("OTHER", r.admit("/gen/1"));
+        assertEquals("NOT_FOUND", r.admit("NOT_FOUND"));
+    }
 }

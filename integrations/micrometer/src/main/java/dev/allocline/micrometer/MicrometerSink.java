@@ -117,7 +117,7 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener,
         this.registry = b.registry;
         this.percentileHistogram = b.percentileHistogram;
         this.slos = b.slos;
-        this.routes = new BoundedRoutes(b.maxUris, OTHER_URIS);
+        this.routes = new BoundedRoutes(b.maxUris, OTHER_URIS, TAG_CONSTANTS);
         this.processTotal = AllocLine.processAllocatedBytes().isPresent() ? processTotal(registry) : null;
     }
 
@@ -184,7 +184,7 @@ public final class MicrometerSink implements CanonicalLineSink, ProfileListener,
      * declared routes have a pool of their own). The fixed values of no route are always their own.
      */
     private String admitted(String uri) {
-        return TAG_CONSTANTS.contains(uri) ? uri : routes.admit(uri);
+        return routes.admit(uri);
     }
 
     /** The {@code uri} values of no route: a fixed few, never counted against a bound. */
