@@ -38,10 +38,25 @@ class StartFlightRecordingTest {
         }
     }
 
-    /** The allocating method the command must name. */
+    /**
+     * The allocating method the command must name. Spread over about a second: JFR throttles allocation
+     * samples (150/s under settings=default, budgeted per window and shared by every thread) and gives a taken
+     * sample the weight of all the thread allocated since its last taken one, so a burst that outruns a
+     * window's budget is charged to whatever the thread allocates next (in one CI run, 49 of 64 MiB to
+     * Grizzly's date formatter writing the response). A frame's weight is a statistic over many windows; this
+     * gives the recording several.
+     */
     static final class Work {
         static void run(int mib) {
-            Allocate.bytes((long) mib << 20);
+            for (int i = 0; i < mib; i++) {
+                Allocate.bytes(1 << 20);
+                try {
+                    Thread.sleep(16);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
