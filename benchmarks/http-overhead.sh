@@ -5,12 +5,21 @@
 # a hello world on Grizzly at saturation (wrk: 1 thread, 32 connections, closed loop), each server in
 # a JVM of its own, rounds alternating between the servers, the throughput ratios paired per round.
 # Writes results/http-overhead.md with the command, every round and the spread.
+# With the endpoint `example` the servers serve the example service's JSON endpoint instead of the hello world
+# (`GET /clusters/c-7/databases`: its H2 query and Jackson, #39 item 5), what a user with real work per request pays.
 # Usage: bash benchmarks/http-overhead.sh [rounds] [seconds-per-round] [output, default results/http-overhead.md]
+#        [endpoint: hello (default) or example]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-10}
 secs=${2:-10}
 out=${3:-results/http-overhead.md}
+endpoint=${4:-hello}
+case "$endpoint" in
+  hello) path=/hello ;;
+  example) path=/clusters/c-7/databases ;;
+  *) echo "endpoint: hello or example, not $endpoint" >&2; exit 2 ;;
+esac
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -40,21 +49,21 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in "${!variants[@]}"; do
   # shellcheck disable=SC2086 # the agent's arguments are words
   "$JAVA" -Xms512m -Xmx512m ${agent_args[$i]} -Djava.io.tmpdir="$tmp" -cp benchmarks/target/benchmarks.jar \
-    dev.allocline.benchmarks.HttpServerMain "${variants[$i]}" "${ports[$i]}" > "$tmp/server-$i.log" 2>&1 &
+    dev.allocline.benchmarks.HttpServerMain "${variants[$i]}" "${ports[$i]}" "$endpoint" > "$tmp/server-$i.log" 2>&1 &
   pids+=($!)
 done
 for i in "${!variants[@]}"; do
   for _ in $(seq 1 600); do grep -q ready "$tmp/server-$i.log" && break; sleep 0.1; done
   grep -q ready "$tmp/server-$i.log" || { echo "server ${variants[$i]} did not start" >&2; cat "$tmp/server-$i.log" >&2; exit 1; }
 done
-rps() { wrk -t1 -c32 -d"$1"s "http://127.0.0.1:$2/hello" | awk '/Requests\/sec/ {print $2}'; }
+rps() { wrk -t1 -c32 -d"$1"s "http://127.0.0.1:$2$path" | awk '/Requests\/sec/ {print $2}'; }
 # A measured round of one server: prints its requests per second, and appends to $tmp/details.txt the round, the
 # server, its mean, p50 and p99 latency (ms, wrk's --latency) and its bytes per request (HttpServerMain's probe).
 to_ms() { awk '{v = $1; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; printf "%.3f", v}'; }
 measure() { # $1 seconds, $2 server index, $3 round
   local port=${ports[$2]} before after out reqs
   before=$(curl -s "http://127.0.0.1:$((port + 100))/allocated")
-  out=$(wrk -t1 -c32 -d"$1"s --latency "http://127.0.0.1:$port/hello")
+  out=$(wrk -t1 -c32 -d"$1"s --latency "http://127.0.0.1:$port$path")
   after=$(curl -s "http://127.0.0.1:$((port + 100))/allocated")
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
   echo "$3 $2 $(echo "$out" | awk '/^    Latency/ {print $2}' | to_ms) $(echo "$out" | awk '/^ +50%/ {print $2}' | to_ms)" \
@@ -83,6 +92,6 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$rounds"); do
   line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done; echo "$line ${results[$r,steal]}"
 done > "$tmp/rounds.txt"
-ALLOCLINE_HTTP_DETAILS="$tmp/details.txt" python3 benchmarks/http-overhead-report.py "$tmp/rounds.txt" "$rounds" "$secs" "$load_before" "$load_after" \
-  "$("$JAVA" -version 2>&1 | head -n1)" "${JAVA_HOME:+JAVA_HOME=$JAVA_HOME }bash benchmarks/http-overhead.sh $rounds $secs${3:+ $3}" > "$out"
+ALLOCLINE_HTTP_DETAILS="$tmp/details.txt" ALLOCLINE_HTTP_ENDPOINT="$endpoint" python3 benchmarks/http-overhead-report.py "$tmp/rounds.txt" "$rounds" "$secs" "$load_before" "$load_after" \
+  "$("$JAVA" -version 2>&1 | head -n1)" "${JAVA_HOME:+JAVA_HOME=$JAVA_HOME }bash benchmarks/http-overhead.sh $rounds $secs${3:+ $3}${4:+ $4}" > "$out"
 echo "wrote $out"

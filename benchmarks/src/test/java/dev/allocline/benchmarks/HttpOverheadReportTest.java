@@ -1,6 +1,7 @@
 package dev.allocline.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -126,6 +127,60 @@ class HttpOverheadReportTest {
         Files.writeString(published, report);
         String again = run(dir, "--regenerate", published.toString());
         assertTrue(again.strip().endsWith(lines[lines.length - 1]), again);
+    }
+
+    @Test
+    void theExampleEndpointsRunSaysSoAndJudgesItsOwnTarget(@TempDir Path dir) throws Exception {
+        Path rounds = nineServerRounds(dir, 10, 0.998, 1.02);
+        ProcessBuilder pb = new ProcessBuilder("python3", Path.of("http-overhead-report.py").toAbsolutePath().toString(),
+                rounds.toString(), "10", "8", "0.1 0.1 0.1", "0.2 0.2 0.2", "openjdk version \"17\"",
+                "bash benchmarks/http-overhead.sh 10 8 results/x.md example");
+        pb.environment().put("ALLOCLINE_HTTP_ENDPOINT", "example");
+        Path out = dir.resolve("example.md");
+        Process p = pb.redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 did not finish");
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        String report = Files.readString(out);
+        assertTrue(report.contains("`GET /clusters/c-7/databases`"), report);
+        assertTrue(report.contains("A JSON GET on Grizzly, nine servers"), report);
+        assertTrue(report.contains("- example endpoint (#39 item 5): allocline / access log + request id peer target: "
+                + "paired median >= 0.99: met ("), report);
+        // the four summary lines stay last
+        String[] lines = report.strip().split("\n");
+        assertTrue(lines[lines.length - 1].startsWith("- allocline / opentelemetry agent, paired: median 1.020"), report);
+        assertTrue(lines[lines.length - 4].startsWith("- allocline / access log + request id peer, paired: median 0.998"), report);
+        // a hello-world report never carries the example's target; a recomputed example report keeps it
+        assertFalse(run(dir, rounds.toString(), "10", "8", "0.1 0.1 0.1", "0.2 0.2 0.2", "openjdk version \"17\"")
+                .contains("example endpoint"));
+        String again = run(dir, "--regenerate", out.toString());
+        assertTrue(again.contains("- example endpoint (#39 item 5)"), again);
+    }
+
+    @Test
+    void theQuarkusPairIsReportedPerRoundWithEachRatiosInterval(@TempDir Path dir) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int r = 0; r < 10; r++) {
+            double wobble = 1 + 0.01 * ((r % 5) - 2);
+            b.append(String.format(Locale.ROOT, "40000 %.0f %.0f 0.%d%n", 38_000 * wobble, 39_600 * wobble, r));
+        }
+        Path rounds = dir.resolve("quarkus-rounds.txt");
+        Files.writeString(rounds, b.toString());
+        Path out = dir.resolve("quarkus.md");
+        Process p = new ProcessBuilder("python3", Path.of("quarkus-overhead-report.py").toAbsolutePath().toString(),
+                rounds.toString(), "8", "0.1 0.1 0.1", "0.2 0.2 0.2", "openjdk version \"17\"",
+                "bash benchmarks/quarkus-overhead.sh 10 8").redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 did not finish");
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        String report = Files.readString(out);
+        assertEquals(10, report.lines().filter(l -> l.matches("\\| \\d+ \\| 40000 \\| .*")).count(), report);
+        assertTrue(report.contains("- allocline, line to a file / without the extension, paired: median 0.950, range 0.931-0.969"),
+                report);
+        assertTrue(report.contains("- allocline, line off / without the extension, paired: median 0.990"), report);
+        assertTrue(report.contains("- line to a file / without the extension: 95% interval of the paired median 0.931-0.969"),
+                report);
+        // 2 cores over the rate, differenced: 2e9 / 38,000 - 2e9 / 40,000 = +2,632 ns at the median round
+        assertTrue(report.contains("line to a file +2632 ns"), report);
+        assertTrue(report.contains("no round over 5%"), report);
     }
 
     @Test

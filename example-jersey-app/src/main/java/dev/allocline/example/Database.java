@@ -23,7 +23,8 @@ public final class Database {
     private final String readerPassword = java.util.UUID.randomUUID().toString();
     private volatile boolean readerReady;
 
-    Database(String url, String user, String password) {
+    /** A database at {@code url}; nothing is opened until {@link #seed} or a query (the benchmarks run it too). */
+    public Database(String url, String user, String password) {
         this.url = url;
         this.user = user;
         this.password = password;
@@ -44,7 +45,7 @@ public final class Database {
     }
 
     /** Creates and fills {@code events} when it does not exist yet; returns the row count. */
-    long seed(int rows) throws SQLException {
+    public long seed(int rows) throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS events ("
                     + "id BIGINT PRIMARY KEY, cluster_id VARCHAR(32) NOT NULL, database_name VARCHAR(32) NOT NULL,"
