@@ -25,11 +25,14 @@ import java.util.Locale;
  * the median difference (order statistics of the rounds' differences).
  * <pre>
  * java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar dev.allocline.benchmarks.CpuPerRequest \
- *     [ROUNDS [BATCH]] [--forks N] [--variants a,b,...] [--warmup N] [--out FILE]
+ *     [ROUNDS [BATCH]] [--forks N] [--alone] [--variants a,b,...] [--warmup N] [--endpoint hello|example] [--out FILE]
  * </pre>
  * Defaults: 400 rounds of 500 requests, every variant of {@link #DEFAULT_VARIANTS}, 40,000 warm-up requests per
  * variant (interleaved as measured), one fork. Variants are {@code InProcessApp.Variant} names; only those that
- * log to a file or not at all are meaningful here (one Log4j2 configuration serves all).
+ * log to a file or not at all are meaningful here (one Log4j2 configuration serves all). {@code --endpoint example}
+ * serves the example service's JSON endpoint instead of the hello world ({@code GET /clusters/c-7/databases}, its
+ * H2 query and Jackson, as {@code HttpServerMain ... example}; #39 item 5): a request there costs milliseconds, so
+ * give it far fewer rounds, a smaller batch and warm-up (e.g. {@code 60 20 --warmup 2000}).
  *
  * <p>Forks: with {@code --forks N} the rounds run in N fresh JVMs one after the other (same java, JVM options and
  * class path), and the report pools their rounds and gives each fork's own median beside the pooled one. Within
@@ -38,7 +41,11 @@ import java.util.Locale;
  * one run's interval says. A verdict rests on the forks' spread, not on one JVM's interval (as JMH's
  * {@code JMHSample_13_RunToRun} says of forks).
  *
- * <p>What could make it lie: the variants share one JVM, so Jersey's code is compiled with every variant's
+ * <p>{@code --alone} runs every variant in JVMs of its own instead ({@code --forks N} of them per variant, fork f of
+ * each variant one after the other, alternating the order): no profile of another variant in its JIT, at the price
+ * of the pairing, which then only pairs rounds of JVMs that ran one after the other.
+ *
+ * <p>What could make it lie: the variants share one JVM (without {@code --alone}), so Jersey's code is compiled with every variant's
  * profile mixed in (a filter-chain call site that sees several filter classes is megamorphic here, and would
  * be mono- or bimorphic in a service with one of them): every extended variant pays a few nanoseconds more
  * per such site than it would alone. Work on other threads is not counted: garbage collection (see the
@@ -81,6 +88,8 @@ public final class CpuPerRequest {
         Path raw = null;
         int forks = 1;
         int warmUp = 40_000;
+        String endpoint = "hello";
+        boolean alone = false;
         List<String> forkArgs = new ArrayList<>(); // what each fork is given: everything but --forks and --out
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--warmup")) {
@@ -89,6 +98,15 @@ public final class CpuPerRequest {
                 forkArgs.add(args[i]);
             } else if (args[i].equals("--variants")) {
                 names = List.of(args[++i].split(","));
+                forkArgs.add(args[i - 1]);
+                forkArgs.add(args[i]);
+            } else if (args[i].equals("--alone")) {
+                alone = true;
+            } else if (args[i].equals("--endpoint")) {
+                endpoint = args[++i];
+                if (!endpoint.equals("hello") && !endpoint.equals("example")) {
+                    throw new IllegalArgumentException("--endpoint: hello or example, not " + endpoint);
+                }
                 forkArgs.add(args[i - 1]);
                 forkArgs.add(args[i]);
             } else if (args[i].equals("--out")) {
@@ -108,7 +126,7 @@ public final class CpuPerRequest {
         int rounds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 400;
         int batch = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 500;
         if (raw != null) { // a fork: the parent writes the report
-            Files.writeString(raw, measure(names, rounds, batch, warmUp).raw(names), StandardCharsets.UTF_8);
+            Files.writeString(raw, measure(names, rounds, batch, warmUp, endpoint).raw(names), StandardCharsets.UTF_8);
             return;
         }
         int n = names.size();
@@ -116,8 +134,31 @@ public final class CpuPerRequest {
         double[][] bytes = new double[n][rounds * forks];
         String[] steal = new String[forks];
         long wall = 0;
-        for (int f = 0; f < forks; f++) {
-            Run run = forks == 1 ? measure(names, rounds, batch, warmUp) : fork(forkArgs, names, rounds);
+        for (int f = 0; alone && f < forks; f++) {
+            // each variant in JVMs of its own, fork f of every variant one after the other, the order alternating
+            List<String> parts = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                int v = f % 2 == 0 ? k : n - 1 - k;
+                List<String> one = new ArrayList<>();
+                for (int i = 0; i < forkArgs.size(); i++) {
+                    if (forkArgs.get(i).equals("--variants")) {
+                        i++;
+                    } else {
+                        one.add(forkArgs.get(i));
+                    }
+                }
+                one.add("--variants");
+                one.add(names.get(v));
+                Run run = fork(one, List.of(names.get(v)), rounds);
+                System.arraycopy(run.cpu[0], 0, cpu[v], f * rounds, rounds);
+                System.arraycopy(run.bytes[0], 0, bytes[v], f * rounds, rounds);
+                parts.add(percent(run.steal));
+                wall += run.wallNanos;
+            }
+            steal[f] = String.join("/", parts);
+        }
+        for (int f = 0; !alone && f < forks; f++) {
+            Run run = forks == 1 ? measure(names, rounds, batch, warmUp, endpoint) : fork(forkArgs, names, rounds);
             for (int v = 0; v < n; v++) {
                 System.arraycopy(run.cpu[v], 0, cpu[v], f * rounds, rounds);
                 System.arraycopy(run.bytes[v], 0, bytes[v], f * rounds, rounds);
@@ -126,6 +167,11 @@ public final class CpuPerRequest {
             wall += run.wallNanos;
         }
         String report = report(names, cpu, bytes, rounds, forks, batch, wall, String.join(" ", args))
+                + (alone ? String.format(Locale.ROOT, "%n**`--alone`: every variant ran in JVMs of its own** (%d per variant;"
+                        + " fork f of each variant one after the other, the order alternating), so each JVM's JIT saw one"
+                        + " variant's profile, as a service's does. A \"paired\" difference above pairs round r of the two"
+                        + " variants' f-th JVMs, which ran one after the other, not interleaved: read the per-fork medians"
+                        + " and their spread, not the pooled interval.%n", forks) : "")
                 + String.format(Locale.ROOT, "%nHost steal over the measured rounds (`/proc/stat`)%s: %s. CPU time "
                         + "excludes it; a busy host still slows every variant (caches, memory), which the pairing "
                         + "cancels and the absolute figures do not.%n", forks > 1 ? ", per fork" : "",
@@ -229,12 +275,14 @@ public final class CpuPerRequest {
         }
     }
 
-    private static Run measure(List<String> names, int rounds, int batch, int warmUp) throws Exception {
+    private static Run measure(List<String> names, int rounds, int batch, int warmUp, String endpoint) throws Exception {
         int n = names.size();
         InProcessApp[] apps = new InProcessApp[n];
+        boolean example = endpoint.equals("example");
         for (int v = 0; v < n; v++) {
-            apps[v] = new InProcessApp(InProcessApp.Variant.valueOf(names.get(v)), "/hello",
-                    FilterOverheadBenchmark.Hello.class);
+            // the example's apps share its one in-memory database (seeded once: seeding skips a filled table)
+            apps[v] = new InProcessApp(InProcessApp.Variant.valueOf(names.get(v)), example ? "/clusters/c-7/databases" : "/hello",
+                    example ? HttpServerMain.exampleEndpoint() : new Object[] {FilterOverheadBenchmark.Hello.class});
         }
         // One configuration for all: each app's construction configured Log4j2 for its own variant.
         InProcessApp.configureLog4j(InProcessApp.Variant.log4j_file);

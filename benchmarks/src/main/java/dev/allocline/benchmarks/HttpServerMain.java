@@ -63,7 +63,7 @@ public final class HttpServerMain {
     }
 
     /** The example's {@code ClustersResource} over its default database, seeded; Jackson for its JSON. */
-    private static Object[] exampleEndpoint() throws java.sql.SQLException {
+    static Object[] exampleEndpoint() throws java.sql.SQLException {
         ExampleConfig defaults = ExampleConfig.load();
         Database db = new Database(defaults.jdbcUrl(), defaults.jdbcUser(), defaults.jdbcPassword());
         long rows = db.seed(defaults.seedRows());

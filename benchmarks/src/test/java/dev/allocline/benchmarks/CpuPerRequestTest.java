@@ -123,4 +123,30 @@ class CpuPerRequestTest {
                 + "\\| [0-9.]+, [0-9.]+ \\|\\n.*"), report);
         assertTrue(report.contains("Host steal over the measured rounds (`/proc/stat`), per fork: "), report);
     }
+
+    @Test
+    void aloneEveryVariantRunsInJvmsOfItsOwn(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("cpu.md");
+        CpuPerRequest.main(new String[] {"4", "10", "--forks", "2", "--alone", "--warmup", "200", "--variants",
+                "baseline,log4j_file", "--out", out.toString()});
+        String report = Files.readString(out);
+        assertTrue(report.contains("2 forks of 4 rounds of 10 requests per variant"), report);
+        assertTrue(report.contains("**`--alone`: every variant ran in JVMs of its own** (2 per variant;"), report);
+        // one JVM per variant and fork: each fork's steal has one part per variant's JVM
+        assertTrue(report.matches("(?s).*per fork: [0-9.]+%/[0-9.]+%, [0-9.]+%/[0-9.]+%\\..*"), report);
+        assertTrue(report.matches("(?s).*\\| `log4j_file` \\| [0-9]+ \\|[^\\n]*\\| [0-9]+, [0-9]+ \\|\\n.*"), report);
+    }
+
+    @Test
+    void theExampleEndpointIsServedInsteadOfTheHelloWorld(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("cpu.md");
+        CpuPerRequest.main(new String[] {"2", "2", "--warmup", "40", "--endpoint", "example", "--variants",
+                "baseline,log4j_file", "--out", out.toString()});
+        String report = Files.readString(out);
+        assertTrue(report.contains("--endpoint example"), report);
+        // the example's query and JSON cost far more than a hello world (tens of microseconds at the very least)
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\| `baseline` \\| ([0-9]+) \\|").matcher(report);
+        assertTrue(m.find(), report);
+        assertTrue(Long.parseLong(m.group(1)) > 50_000, report);
+    }
 }
