@@ -11,6 +11,8 @@
 #        [endpoint: hello (default) or example]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=machine.sh
+. benchmarks/machine.sh
 rounds=${1:-10}
 secs=${2:-10}
 out=${3:-results/http-overhead.md}
@@ -40,12 +42,8 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-# wait (at most 5 minutes) for the build and whatever ran before to stop counting as load
-for _ in $(seq 1 30); do
-  awk '{exit !($1 > 0.5)}' /proc/loadavg || break
-  echo "waiting for the machine to settle: load average $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 10
-done
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+settle
+load_before=$(load_average)
 for i in "${!variants[@]}"; do
   # shellcheck disable=SC2086 # the agent's arguments are words
   "$JAVA" -Xms512m -Xmx512m ${agent_args[$i]} -Djava.io.tmpdir="$tmp" -cp benchmarks/target/benchmarks.jar \
@@ -76,7 +74,6 @@ for _ in 1 2; do for i in "${!variants[@]}"; do rps 15 "${ports[$i]}" > /dev/nul
 # CPU time the hypervisor gave to other guests while this one wanted it ("steal", /proc/stat's 8th number), as a
 # percentage of all CPU time of the round: a virtual machine is never quiet when its host is busy, whatever runs in
 # it (one aborted run on this machine saw 57%), and the report says how much of each round the host took.
-cpu_times() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
 declare -A results
 for r in $(seq 1 "$rounds"); do
   # alternate the order every round so no variant always runs first
@@ -84,11 +81,11 @@ for r in $(seq 1 "$rounds"); do
   read -r steal0 total0 < <(cpu_times)
   for i in "${order[@]}"; do results[$r,$i]=$(measure "$secs" "$i" "$r"); done
   read -r steal1 total1 < <(cpu_times)
-  results[$r,steal]=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')
+  results[$r,steal]=$(steal_percent "$steal0" "$total0" "$steal1" "$total1")
   line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done
   echo "round $r:$line (steal ${results[$r,steal]}%)"
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_average)
 for r in $(seq 1 "$rounds"); do
   line=""; for i in "${!variants[@]}"; do line="$line ${results[$r,$i]}"; done; echo "$line ${results[$r,steal]}"
 done > "$tmp/rounds.txt"

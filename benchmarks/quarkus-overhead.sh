@@ -8,6 +8,8 @@
 # Usage: bash benchmarks/quarkus-overhead.sh [rounds, default 10] [seconds-per-round, default 10] [output]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=machine.sh
+. benchmarks/machine.sh
 rounds=${1:-10}
 secs=${2:-10}
 out=${3:-results/quarkus-overhead.md}
@@ -29,11 +31,8 @@ extra=("" "-Dallocline.lines.file=$tmp/lines-1.log" "-Dallocline.lines.file=$tmp
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-for _ in $(seq 1 30); do
-  awk '{exit !($1 > 0.5)}' /proc/loadavg || break
-  echo "waiting for the machine to settle: load average $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 10
-done
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+settle
+load_before=$(load_average)
 for i in "${!dirs[@]}"; do
   # shellcheck disable=SC2086 # the extra options are words
   "$JAVA" -Xms512m -Xmx512m -Djava.io.tmpdir="$tmp" -Dquarkus.http.port="${ports[$i]}" -Dquarkus.http.host=127.0.0.1 \
@@ -50,7 +49,6 @@ grep -q "alloc_bytes=" "$tmp/lines-1.log" || { echo "allocline wrote no line to 
 rps() { wrk -t1 -c32 -d"$1"s "http://127.0.0.1:$2/hello" | awk '/Requests\/sec/ {print $2}'; }
 for _ in 1 2; do for i in "${!dirs[@]}"; do rps 15 "${ports[$i]}" > /dev/null; done; done
 [ ! -s "$tmp/lines-2.log" ] || ! grep -q "alloc_bytes=" "$tmp/lines-2.log" || { echo "the line-off server wrote lines" >&2; exit 1; }
-cpu_times() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
 : > "$tmp/rounds.txt"
 for r in $(seq 1 "$rounds"); do
   order=(0 1 2); if (( r % 2 == 0 )); then order=(2 1 0); fi
@@ -58,10 +56,10 @@ for r in $(seq 1 "$rounds"); do
   declare -A res=()
   for i in "${order[@]}"; do res[$i]=$(rps "$secs" "${ports[$i]}"); done
   read -r steal1 total1 < <(cpu_times)
-  steal=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')
+  steal=$(steal_percent "$steal0" "$total0" "$steal1" "$total1")
   echo "${res[0]} ${res[1]} ${res[2]} $steal" | tee -a "$tmp/rounds.txt"
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_average)
 python3 benchmarks/quarkus-overhead-report.py "$tmp/rounds.txt" "$secs" "$load_before" "$load_after" \
   "$("$JAVA" -version 2>&1 | head -n1)" "${JAVA_HOME:+JAVA_HOME=$JAVA_HOME }bash benchmarks/quarkus-overhead.sh $rounds $secs${3:+ $3}" > "$out"
 echo "wrote $out"
