@@ -175,12 +175,12 @@ public final class Request implements UnansweredRequest {
         }
         s.nextOpen = open;
         open = s;
-        recordThreadLocked(s.thread);
+        recordThreadLocked(s.thread());
         if (runtime.profiling()) {
             s.since = System.nanoTime();
         }
         if (now < 0) {
-            markUnavailableLocked(s.thread);
+            markUnavailableLocked(s.thread());
         }
         StretchEvents.begin(s);
         return true;
@@ -246,7 +246,7 @@ public final class Request implements UnansweredRequest {
                 s.since = System.nanoTime();
             }
             if (now < 0) {
-                markUnavailableLocked(s.thread);
+                markUnavailableLocked(s.thread());
             }
             StretchEvents.begin(s);
         }
@@ -280,7 +280,7 @@ public final class Request implements UnansweredRequest {
         } else if (spanLongs + 3 > spans.length) {
             spans = Arrays.copyOf(spans, spans.length * 2);
         }
-        spans[spanLongs++] = s.thread.getId();
+        spans[spanLongs++] = s.thread().getId();
         spans[spanLongs++] = s.since;
         spans[spanLongs++] = now;
         s.since = now;
@@ -302,7 +302,7 @@ public final class Request implements UnansweredRequest {
 
     private void addLocked(Segment s, long now) {
         if (now < 0 || s.start < 0) {
-            markUnavailableLocked(s.thread);
+            markUnavailableLocked(s.thread());
             return;
         }
         bytes += now - s.start;
@@ -556,9 +556,9 @@ public final class Request implements UnansweredRequest {
         if (s.paused) {
             return;
         }
-        if (s.bracketed && s.thread != Thread.currentThread()) {
+        if (s.bracketed && s.thread() != Thread.currentThread()) {
             reads++;
-            addLocked(s, runtime.counter.threadAllocatedBytes(s.thread.getId()));
+            addLocked(s, runtime.counter.threadAllocatedBytes(s.thread().getId()));
             spanLocked(s);
         } else if (!s.bracketed) {
             partDropped = true;

@@ -11,7 +11,11 @@ package dev.allocline.internal.accounting;
  */
 final class Segment {
     final Request owner;
-    final Thread thread;
+    /**
+     * Its thread's {@link WorkingThreads} slot ({@code slot[1]} is the thread): a thread that finds one of its own
+     * segments reaches its stack without a thread-local lookup ({@link ThreadWork}), at no extra field.
+     */
+    final Object[] slot;
     /** The thread's previous top; only its thread reads it. */
     final Segment below;
     /** Counter value when this segment last started, resumed or was reopened; -1 when unreadable. */
@@ -47,12 +51,17 @@ final class Segment {
     String previousLog4j;
     String previousSlf4j;
 
-    Segment(Request owner, Thread thread, Segment below, long start, boolean bracketed) {
+    Segment(Request owner, Object[] slot, Segment below, long start, boolean bracketed) {
         this.owner = owner;
-        this.thread = thread;
+        this.slot = slot;
         this.below = below;
         this.start = start;
         this.bracketed = bracketed;
+    }
+
+    /** The thread this segment is a share of. */
+    Thread thread() {
+        return (Thread) slot[1];
     }
 
     /**

@@ -12,9 +12,10 @@ import java.util.Arrays;
  * per change of its top; the first change on a platform thread also registers it, once in the thread's life.
  * The poll reads the slots without a lock and without allocating.
  *
- * <p>A thread's slot is an {@code Object[1]} holding its top segment, null while it works for no request: a
- * JDK type, so a pooled container thread keeps nothing of the library's classes in its thread-local map after
- * its last request (an instance of a class of the library would pin a web application's class loader after
+ * <p>A thread's slot is an {@code Object[2]} holding its top segment ({@code slot[0]}, null while it works for no
+ * request) and the thread itself ({@code slot[1]}, written once, before any segment refers to the slot: each segment
+ * keeps its thread's slot instead of the thread, the same size as an {@code Object[1]}). A JDK type, so a pooled
+ * container thread keeps nothing of the library's classes in its thread-local map after its last request (an instance of a class of the library would pin a web application's class loader after
  * an undeploy, until the map happened to expunge the entry).
  *
  * <p>Threading: {@link #top()} and {@link #top(Segment)} act on the calling thread's own slot; {@link #of}'s
@@ -117,7 +118,8 @@ final class WorkingThreads {
 
     private static Object[] slotOfCurrentThread() {
         Thread t = Thread.currentThread();
-        Object[] slot = new Object[1];
+        Object[] slot = new Object[2];
+        slot[1] = t;
         SLOTS.set(slot);
         if (!ThreadAllocationCounter.isVirtual(t)) {
             register(slot, t.getId());
